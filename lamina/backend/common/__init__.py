@@ -1,0 +1,1 @@
+"""Backend-independent helpers shared by every backend (no framework imports)."""

@@ -1,0 +1,1 @@
+"""math kernels on jax arrays."""

@@ -1,0 +1,5 @@
+"""jax kernels: convolutions: conv, conv_transpose, depthwise_conv, separable_conv."""
+
+from __future__ import annotations
+
+from lamina.backend.jax._convert import promote, promote_many, t, to_float  # noqa: F401

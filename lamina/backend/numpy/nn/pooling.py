@@ -1,0 +1,5 @@
+"""numpy kernels: pooling: max_pool, average_pool, adaptive pooling."""
+
+from __future__ import annotations
+
+from lamina.backend.numpy._convert import promote, promote_many, t, to_float  # noqa: F401

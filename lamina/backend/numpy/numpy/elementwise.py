@@ -1,0 +1,22 @@
+"""numpy kernels: element-wise math, comparison, logic and bitwise ops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lamina.backend.numpy._convert import promote, promote_many, t, to_float  # noqa: F401
+
+
+def add(x1, x2):
+    x1, x2 = promote(x1, x2)
+    return np.add(x1, x2)
+
+
+def subtract(x1, x2):
+    x1, x2 = promote(x1, x2)
+    return np.subtract(x1, x2)
+
+
+def multiply(x1, x2):
+    x1, x2 = promote(x1, x2)
+    return np.multiply(x1, x2)

@@ -1,0 +1,1 @@
+"""random kernels on numpy arrays."""

@@ -1,0 +1,48 @@
+"""Fast input conversion and Keras dtype promotion for the torch kernels."""
+
+from __future__ import annotations
+
+import torch
+
+from lamina import config
+from lamina.backend.common.dtypes import result_type
+from lamina.backend.torch.core import _DTYPES, _NAMES, convert_to_tensor
+
+Tensor = torch.Tensor
+
+
+def t(x):
+    """Any tensor-like as a torch tensor (Variables unwrapped, arrays and Python values converted)."""
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+
+
+def _weak_or_dtype(x):
+    if isinstance(x, Tensor):
+        return _NAMES[x.dtype]
+    if isinstance(x, bool):
+        return "bool"
+    if isinstance(x, (int, float, complex)):
+        return type(x)
+    return _NAMES[t(x).dtype]
+
+
+def promote(x1, x2):
+    """Both arguments as tensors of Keras's result dtype."""
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype == x2.dtype:
+        return x1, x2
+    dtype = _DTYPES[result_type(_weak_or_dtype(x1), _weak_or_dtype(x2))]
+    return convert_to_tensor(x1, dtype=dtype), convert_to_tensor(x2, dtype=dtype)
+
+
+def promote_many(*xs):
+    """All arguments as tensors of one Keras result dtype."""
+    dtype = _DTYPES[result_type(*[_weak_or_dtype(x) for x in xs])]
+    return [convert_to_tensor(x, dtype=dtype) for x in xs]
+
+
+def to_float(x):
+    """A tensor, with ints and bools cast to floatx."""
+    x = t(x)
+    if x.is_floating_point() or x.is_complex():
+        return x
+    return x.to(_DTYPES[config.floatx()])

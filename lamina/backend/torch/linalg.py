@@ -1,0 +1,1 @@
+"""linalg kernels on torch tensors."""

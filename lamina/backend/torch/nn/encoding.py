@@ -1,0 +1,5 @@
+"""torch kernels: one_hot, multi_hot."""
+
+from __future__ import annotations
+
+from lamina.backend.torch._convert import promote, promote_many, t, to_float  # noqa: F401

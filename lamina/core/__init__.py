@@ -1,0 +1,1 @@
+"""Backend-independent core objects: Variable, KerasTensor, Operation, Node, scopes, dtype policies."""

@@ -1,0 +1,1 @@
+"""image ops (lamina.ops.image)."""
