@@ -17,7 +17,7 @@ import functools
 
 from lamina.core.keras_tensor import KerasTensor
 from lamina.core.node import Node
-from lamina.core.scopes import in_symbolic_scope
+from lamina.backend.common.scopes import in_symbolic_scope
 from lamina.utils.naming import auto_name
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from lamina.backend import impl as B
 from lamina.backend.common.dtypes import FLOAT_TYPES, standardize_dtype
 from lamina.backend.common.variable_base import VariableBase
-from lamina.core import scopes
+from lamina.backend.common import scopes
 from lamina.core.operators import OPERATOR_METHODS
 
 

@@ -46,3 +46,4 @@ def is_tensor(x) -> bool:
 def dtype(x) -> str:
     """The standardized dtype name of ``x``."""
     return standardize_dtype(x.dtype)
+from lamina.ops.control_flow import *  # noqa: F401,F403

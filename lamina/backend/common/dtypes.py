@@ -154,6 +154,9 @@ def _resolve_weak(dtype: str) -> str:
     return dtype
 
 
+_NARROW_64 = {"int64": "int32", "uint64": "uint32", "float64": "float32", "complex128": "complex64"}
+
+
 def result_type(*dtypes) -> str:
     """The dtype Keras 3 gives the result of combining values of these dtypes.
 
@@ -175,4 +178,5 @@ def result_type(*dtypes) -> str:
         weak = all(weaks) or out in ("int", "float", "complex")
     if weak and out != "bool":
         out = _resolve_weak(out)
-    return out
+    # Keras 3 (on backends other than TensorFlow) narrows 64-bit results to 32 bits.
+    return _NARROW_64.get(out, out)

@@ -1,5 +1,142 @@
-"""numpy kernels: tensor creation: zeros, ones, full, arange, eye, linspace, *_like, meshgrid, tri."""
+"""numpy kernels: tensor creation: zeros, ones, full, arange, eye, linspace, *_like, meshgrid, tri.
+
+The ops layer (``lamina.ops.numpy.creation``) validates arguments and resolves
+every ``dtype`` to a standard name before calling these kernels.
+"""
 
 from __future__ import annotations
 
-from lamina.backend.numpy._convert import promote, promote_many, t, to_float  # noqa: F401
+import ml_dtypes
+import numpy as np
+
+from lamina import config
+from lamina.backend.numpy._convert import t
+from lamina.backend.numpy.core import convert_to_tensor, to_native_dtype
+
+_BF16 = np.dtype(ml_dtypes.bfloat16)
+
+
+def _native(dtype):
+    return to_native_dtype(dtype or config.floatx())
+
+
+def zeros(shape, dtype=None):
+    return np.zeros(shape, dtype=_native(dtype))
+
+
+def ones(shape, dtype=None):
+    return np.ones(shape, dtype=_native(dtype))
+
+
+def empty(shape, dtype=None):
+    return np.empty(shape, dtype=_native(dtype))
+
+
+def full(shape, fill_value, dtype=None):
+    if fill_value.__class__ not in (int, float, bool):
+        fill_value = t(fill_value)
+    return np.full(shape, fill_value, dtype=_native(dtype))
+
+
+def zeros_like(x, dtype=None):
+    return np.zeros_like(t(x), dtype=None if dtype is None else to_native_dtype(dtype))
+
+
+def ones_like(x, dtype=None):
+    return np.ones_like(t(x), dtype=None if dtype is None else to_native_dtype(dtype))
+
+
+def empty_like(x, dtype=None):
+    return np.empty_like(t(x), dtype=None if dtype is None else to_native_dtype(dtype))
+
+
+def full_like(x, fill_value, dtype=None):
+    if fill_value.__class__ not in (int, float, bool):
+        fill_value = t(fill_value)
+    return np.full_like(t(x), fill_value, dtype=None if dtype is None else to_native_dtype(dtype))
+
+
+def arange(start, stop, step, dtype):
+    native = to_native_dtype(dtype)
+    if native == _BF16:
+        return np.arange(start, stop, step, dtype=np.float32).astype(native)
+    return np.arange(start, stop, step, dtype=native)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    native = to_native_dtype(dtype)
+    compute = np.float32 if native == _BF16 else native
+    out = np.linspace(t(start), t(stop), num=num, endpoint=endpoint, retstep=retstep, dtype=compute, axis=axis)
+    if retstep:
+        samples, step = out
+        step_dtype = native if native.kind in "fc" or native == _BF16 else to_native_dtype(config.floatx())
+        return samples.astype(native, copy=False), np.asarray(step, dtype=step_dtype)
+    return out.astype(native, copy=False)
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    native = to_native_dtype(dtype)
+    compute = np.float32 if native == _BF16 else native
+    out = np.logspace(t(start), t(stop), num=num, endpoint=endpoint, base=base, dtype=compute, axis=axis)
+    return out.astype(native, copy=False)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    native = to_native_dtype(dtype)
+    compute = np.float32 if native == _BF16 else native
+    out = np.geomspace(t(start), t(stop), num=num, endpoint=endpoint, dtype=compute, axis=axis)
+    return out.astype(native, copy=False)
+
+
+def eye(N, M=None, k=0, dtype=None):
+    return np.eye(N, M, k=k, dtype=_native(dtype))
+
+
+def identity(n, dtype=None):
+    return np.eye(n, dtype=_native(dtype))
+
+
+def tri(N, M=None, k=0, dtype=None):
+    return np.tri(N, M, k=k, dtype=_native(dtype))
+
+
+def meshgrid(*x, indexing="xy"):
+    return np.meshgrid(*[t(v) for v in x], indexing=indexing)
+
+
+def array(x, dtype=None):
+    return convert_to_tensor(x, dtype=dtype)
+
+
+def copy(x):
+    return np.array(t(x), copy=True)
+
+
+def _window(fn, length):
+    return fn(length).astype(_native(None))
+
+
+def bartlett(x):
+    return _window(np.bartlett, x)
+
+
+def blackman(x):
+    return _window(np.blackman, x)
+
+
+def hamming(x):
+    return _window(np.hamming, x)
+
+
+def hanning(x):
+    return _window(np.hanning, x)
+
+
+def kaiser(x, beta):
+    return np.kaiser(x, beta).astype(_native(None))
+
+
+def vander(x, N=None, increasing=False):
+    x = t(x)
+    compute = x.dtype if x.dtype.kind in "fc" or x.dtype == _BF16 else _native(None)
+    return np.vander(x.astype(compute, copy=False), N=N, increasing=increasing).astype(x.dtype, copy=False)

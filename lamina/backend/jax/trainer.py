@@ -1,0 +1,153 @@
+"""How a train/test/predict step runs on JAX: one jitted, pure function over the model's state.
+
+Every Variable the step touches (weights, non-trainable state such as
+BatchNormalization statistics and seed generators, optimizer slots, metric
+accumulators) goes in as a value and comes out updated; the function reads
+and writes variables through a StatelessScope, so the model code is the same
+as on eager backends. State buffers are donated, so an update reuses memory.
+"""
+
+from __future__ import annotations
+
+import jax
+
+from lamina.backend.common.scopes import StatelessScope
+
+
+def _batch_size(x) -> int:
+    while isinstance(x, (list, tuple, dict)):
+        x = next(iter(x.values())) if isinstance(x, dict) else x[0]
+    return int(x.shape[0])
+
+
+def _values(variables):
+    return [v._value for v in variables]
+
+
+def _write_back(groups, values):
+    for variables, vals in zip(groups, values):
+        for v, val in zip(variables, vals):
+            v._value = val
+
+
+class _StateGroups:
+    """The model's variables, split once into the four groups a step reads and writes."""
+
+    def __init__(self, model, with_optimizer: bool):
+        self.trainable = list(model.trainable_variables)
+        seen = {id(v) for v in self.trainable}
+        self.non_trainable = [v for v in model.non_trainable_variables if id(v) not in seen]
+        self.optimizer = list(model.optimizer.variables) if with_optimizer and model.optimizer else []
+        self.metrics = list(model.metrics_variables)
+
+    @property
+    def groups(self):
+        return (self.trainable, self.non_trainable, self.optimizer, self.metrics)
+
+    def current(self):
+        return tuple(_values(g) for g in self.groups)
+
+
+def _maybe_jit(fn, model, donate=True):
+    if getattr(model, "run_eagerly", False):
+        return fn
+    return jax.jit(fn, donate_argnums=(0,) if donate else ())
+
+
+def train_step(model, data):
+    """The stateless default step: ``(state, data) -> (logs, state)`` (see make_train_function)."""
+    raise RuntimeError("On jax the default train step runs inside make_train_function.")
+
+
+def test_step(model, data):
+    raise RuntimeError("On jax the default test step runs inside make_test_function.")
+
+
+def make_train_function(model):
+    s = _StateGroups(model, with_optimizer=True)
+    trainable, non_trainable, opt_vars, metric_vars = s.groups
+    optimizer = model.optimizer
+    custom = not getattr(type(model).train_step, "_lamina_default", False)
+
+    def step(state, data):
+        tv, ntv, ov, mv = state
+        x, y, sample_weight = data
+
+        def forward(tv, ntv, mv):
+            mapping = list(zip(trainable, tv)) + list(zip(non_trainable, ntv)) + list(zip(metric_vars, mv))
+            with StatelessScope(mapping) as scope:
+                y_pred = model(x, training=True)
+                loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+                model._clear_losses()
+            new_ntv = [scope.get_current_value(v) for v in non_trainable]
+            new_mv = [scope.get_current_value(v) for v in metric_vars]
+            scaled = optimizer.scale_loss(loss) if hasattr(optimizer, "scale_loss") else loss
+            return scaled, (loss, y_pred, new_ntv, new_mv)
+
+        grads, (loss, y_pred, ntv, mv) = jax.grad(forward, has_aux=True)(tv, ntv, mv)
+        with StatelessScope(list(zip(trainable, tv)) + list(zip(opt_vars, ov))) as scope:
+            optimizer.apply(grads, trainable)
+        tv = [scope.get_current_value(v) for v in trainable]
+        ov = [scope.get_current_value(v) for v in opt_vars]
+        with StatelessScope(list(zip(metric_vars, mv))) as scope:
+            model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            logs = model.compute_metrics(x, y, y_pred, sample_weight)
+        mv = [scope.get_current_value(v) for v in metric_vars]
+        return logs, (tv, ntv, ov, mv)
+
+    fn = _maybe_jit((lambda state, data: model.train_step(state, data)) if custom else step, model)
+
+    def run(batch):
+        logs, new_state = fn(s.current(), tuple(batch))
+        _write_back(s.groups, new_state)
+        return logs
+
+    return run
+
+
+def make_test_function(model):
+    s = _StateGroups(model, with_optimizer=False)
+    trainable, non_trainable, _, metric_vars = s.groups
+    custom = not getattr(type(model).test_step, "_lamina_default", False)
+
+    def step(state, data):
+        tv, ntv, _, mv = state
+        x, y, sample_weight = data
+        mapping = list(zip(trainable, tv)) + list(zip(non_trainable, ntv)) + list(zip(metric_vars, mv))
+        with StatelessScope(mapping) as scope:
+            y_pred = model(x, training=False)
+            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+            model._clear_losses()
+            model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            logs = model.compute_metrics(x, y, y_pred, sample_weight)
+        ntv = [scope.get_current_value(v) for v in non_trainable]
+        mv = [scope.get_current_value(v) for v in metric_vars]
+        return logs, (tv, ntv, [], mv)
+
+    fn = _maybe_jit((lambda state, data: model.test_step(state, data)) if custom else step, model)
+
+    def run(batch):
+        logs, new_state = fn(s.current(), tuple(batch))
+        _write_back(s.groups, new_state)
+        return logs
+
+    return run
+
+
+def make_predict_function(model):
+    """A jitted forward pass, cached per input signature by jax.jit itself."""
+    s = _StateGroups(model, with_optimizer=False)
+    trainable, non_trainable = s.trainable, s.non_trainable
+
+    def predict(tv, ntv, x):
+        with StatelessScope(list(zip(trainable, tv)) + list(zip(non_trainable, ntv))):
+            out = model.predict_step((x, None, None))
+            model._clear_losses()
+            return out
+
+    fn = predict if getattr(model, "run_eagerly", False) else jax.jit(predict)
+
+    def run(x):
+        return fn(_values(trainable), _values(non_trainable), x)
+
+    return run

@@ -1,0 +1,85 @@
+"""How a train/test/predict step runs on torch: eager autograd, no per-step setup."""
+
+from __future__ import annotations
+
+import torch
+
+from lamina.backend.torch.core import convert_to_tensor
+
+
+def _to_tensors(x):
+    if x is None:
+        return None
+    if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, dict):
+        return {k: _to_tensors(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_tensors(v) for v in x)
+    return convert_to_tensor(x)
+
+
+def _batch_size(x) -> int:
+    while isinstance(x, (list, tuple, dict)):
+        x = next(iter(x.values())) if isinstance(x, dict) else x[0]
+    return int(x.shape[0])
+
+
+def train_step(model, data):
+    """Forward, loss, gradients, optimizer update and metric update for one batch."""
+    x, y, sample_weight = data
+    y_pred = model(x, training=True)
+    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+    model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+    trainable = model.trainable_variables
+    if trainable:
+        optimizer = model.optimizer
+        scaled = optimizer.scale_loss(loss) if hasattr(optimizer, "scale_loss") else loss
+        leaves = [v._value for v in trainable]
+        grads = torch.autograd.grad(scaled, leaves, allow_unused=True)
+        grads = [torch.zeros_like(p) if g is None else g for g, p in zip(grads, leaves)]
+        optimizer.apply(grads, trainable)
+    return model.compute_metrics(x, y, y_pred, sample_weight)
+
+
+def test_step(model, data):
+    x, y, sample_weight = data
+    y_pred = model(x, training=False)
+    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+    model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+    return model.compute_metrics(x, y, y_pred, sample_weight)
+
+
+def make_train_function(model):
+    step = model.train_step
+
+    def run(batch):
+        return step(tuple(_to_tensors(b) for b in batch))
+
+    return run
+
+
+def make_test_function(model):
+    step = model.test_step
+
+    def run(batch):
+        with torch.no_grad():
+            return step(tuple(_to_tensors(b) for b in batch))
+
+    return run
+
+
+def make_predict_function(model):
+    step = model.predict_step
+
+    def run(x):
+        with torch.no_grad():
+            return step((_to_tensors(x), None, None))
+
+    return run
+
+
+def zero_grad(model) -> None:
+    """Clear ``.grad`` of the model's variables (for custom train steps that call ``loss.backward()``)."""
+    for v in model.trainable_variables:
+        v._value.grad = None

@@ -1,0 +1,30 @@
+"""lamina.layers: Keras 3's ``keras.layers`` namespace.
+
+Example:
+    >>> from lamina import layers
+    >>> layers.Dense(4, activation="relu")
+"""
+
+from lamina.layers.core.dense import Dense  # noqa: F401
+from lamina.layers.core.dropout import Dropout  # noqa: F401
+from lamina.layers.core.einsum_dense import EinsumDense  # noqa: F401
+from lamina.layers.core.embedding import Embedding  # noqa: F401
+from lamina.layers.core.input_layer import Input, InputLayer  # noqa: F401
+from lamina.layers.core.lambda_layer import Lambda  # noqa: F401
+from lamina.layers.core.simple import Activation, Flatten, Identity, Masking, Reshape  # noqa: F401
+from lamina.layers.input_spec import InputSpec  # noqa: F401
+from lamina.layers.layer import Layer  # noqa: F401
+
+
+def serialize(layer):
+    """The Keras 3 config dict of ``layer``."""
+    from lamina.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """A layer from its config dict (only lamina's own and registered classes are created)."""
+    from lamina.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)

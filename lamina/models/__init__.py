@@ -1,0 +1,5 @@
+"""lamina.models: Model, Sequential, Functional."""
+
+from lamina.models.functional import Functional  # noqa: F401
+from lamina.models.model import Model  # noqa: F401
+from lamina.models.sequential import Sequential  # noqa: F401

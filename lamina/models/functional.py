@@ -1,0 +1,202 @@
+"""Functional: a model defined by a graph from symbolic inputs to outputs.
+
+The graph is turned once, at construction, into a flat plan of steps; a
+forward pass is a loop over that plan with no graph walking.
+
+Example:
+    >>> a, b = lamina.Input((3,)), lamina.Input((5,))
+    >>> x = lamina.layers.Concatenate()([a, b])
+    >>> model = lamina.Model([a, b], lamina.layers.Dense(1)(x))
+"""
+
+from __future__ import annotations
+
+from lamina.core.keras_tensor import KerasTensor
+from lamina.layers.layer import Layer
+from lamina.models.graph import map_graph
+from lamina.models.model import Model
+from lamina.saving.serialization import builtin
+from lamina.utils import tree
+
+
+@builtin("keras")
+class Functional(Model):
+    """A Model whose ``call`` replays a recorded graph of layer and op calls."""
+
+    def __new__(cls, *args, **kwargs):
+        return Layer.__new__(cls, *args, **kwargs)
+
+    def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True, **kwargs):
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._flat_inputs = tree.flatten(inputs)
+        self._flat_outputs = tree.flatten(outputs)
+        for t in self._flat_inputs + self._flat_outputs:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(
+                    f"Functional model {self.name}: inputs and outputs must be symbolic tensors "
+                    f"(from lamina.Input and layer calls), received {type(t).__name__}."
+                )
+        nodes_by_depth, operations = map_graph(self._flat_inputs, self._flat_outputs)
+        self._operations = operations
+        self._nodes = [n for d in sorted(nodes_by_depth, reverse=True) for n in nodes_by_depth[d] if not n.is_input]
+        self._tracking = False
+        self._layers = [op for op in operations if isinstance(op, Layer)]
+        self._tracking = True
+        self._input_names = [t._keras_history.operation.name for t in self._flat_inputs]
+        self._output_masks = None
+        self._init_trainer_state()
+        self.built = True
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    @property
+    def operations(self) -> list:
+        return list(self._operations)
+
+    @property
+    def inputs(self) -> list:
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self) -> list:
+        return list(self._flat_outputs)
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self._flat_inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self._flat_outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    # ------------------------------------------------------------------ running
+    def _flatten_inputs(self, inputs) -> list:
+        n = len(self._flat_inputs)
+        if isinstance(inputs, dict):
+            if isinstance(self._inputs_struct, dict):
+                missing = [k for k in self._inputs_struct if k not in inputs]
+                if missing:
+                    raise ValueError(f'Model "{self.name}" expects inputs {sorted(self._inputs_struct)}; missing {missing}.')
+                return tree.flatten({k: inputs[k] for k in self._inputs_struct})
+            missing = [k for k in self._input_names if k not in inputs]
+            if missing:
+                raise ValueError(
+                    f'Model "{self.name}" received a dict of inputs with keys {sorted(inputs)}, '
+                    f"but its inputs are named {self._input_names}."
+                )
+            return [inputs[k] for k in self._input_names]
+        flat = tree.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != n:
+            raise ValueError(
+                f'Model "{self.name}" expects {n} input(s) ({self._input_names}), but it received '
+                f"{len(flat)} input tensor(s)."
+            )
+        return flat
+
+    def _check_input_shapes(self, flat) -> None:
+        for kt, x in zip(self._flat_inputs, flat):
+            shape = getattr(x, "shape", None)
+            if shape is None:
+                continue
+            shape = tuple(shape)
+            expected = kt.shape
+            if len(shape) != len(expected):
+                raise ValueError(
+                    f'Input "{kt.name}" of model "{self.name}" is incompatible: expected shape={expected}, '
+                    f"found shape={shape} (rank {len(shape)} instead of {len(expected)})."
+                )
+            for want, got in zip(expected[1:], shape[1:]):
+                if want is not None and got is not None and int(want) != int(got):
+                    raise ValueError(
+                        f'Input "{kt.name}" of model "{self.name}" is incompatible: expected shape={expected}, '
+                        f"found shape={shape}."
+                    )
+
+    def call(self, inputs, training=None, mask=None):
+        flat = self._flatten_inputs(inputs)
+        self._check_input_shapes(flat)
+        masks = tree.flatten(mask) if isinstance(mask, (list, tuple)) else [mask] * len(flat)
+        outputs, out_masks = self._run(flat, masks, symbolic=False)
+        self._output_masks = out_masks
+        return tree.pack_sequence_as(self._outputs_struct, outputs)
+
+    def compute_mask(self, inputs, mask=None):
+        masks = self._output_masks
+        if masks is None or all(m is None for m in masks):
+            return None
+        return masks[0] if len(masks) == 1 else masks
+
+    def compute_output_spec(self, inputs, training=None, mask=None):
+        flat = self._flatten_inputs(inputs)
+        outputs, _ = self._run(flat, [None] * len(flat), symbolic=True)
+        return tree.pack_sequence_as(self._outputs_struct, outputs)
+
+    def _run(self, flat_inputs, flat_masks, symbolic: bool):
+        values = {}
+        masks = {}
+        for kt, x, m in zip(self._flat_inputs, flat_inputs, flat_masks):
+            values[id(kt)] = x
+            if m is not None:
+                masks[id(kt)] = m
+        for node in self._nodes:
+            _run_node(node, values, masks, symbolic)
+        return [values[id(t)] for t in self._flat_outputs], [masks.get(id(t)) for t in self._flat_outputs]
+
+
+def _run_node(node, values, masks, symbolic):
+    op = node.operation
+    args = node.call_args
+    if len(args) == 1 and not node.call_kwargs and type(args[0]) is KerasTensor:
+        key = id(args[0])
+        call_args, call_kwargs, input_mask = (values[key],), {}, masks.get(key)
+    else:
+        def fill(v):
+            return values[id(v)] if isinstance(v, KerasTensor) else v
+
+        call_args = tree.map_structure(fill, args)
+        call_kwargs = tree.map_structure(fill, node.call_kwargs)
+        first = args[0] if args else None
+        if isinstance(first, KerasTensor):
+            input_mask = masks.get(id(first))
+        elif isinstance(first, (list, tuple)):
+            ms = [masks.get(id(t)) if isinstance(t, KerasTensor) else None for t in first]
+            input_mask = None if all(m is None for m in ms) else ms
+        else:
+            input_mask = None
+    if symbolic or not isinstance(op, Layer):
+        outputs, out_mask = op(*call_args, **call_kwargs), None
+    else:
+        outputs, out_mask = op._call_impl(call_args, call_kwargs, input_mask)
+    outs = node.outputs
+    if len(outs) == 1:
+        values[id(outs[0])] = outputs if not isinstance(outputs, (list, tuple)) else tree.flatten(outputs)[0]
+        if out_mask is not None:
+            masks[id(outs[0])] = out_mask if not isinstance(out_mask, (list, tuple)) else out_mask[0]
+    else:
+        flat = tree.flatten(outputs)
+        for i, t in enumerate(outs):
+            values[id(t)] = flat[i]
+        if out_mask is not None:
+            flat_masks = out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outs)
+            for t, m in zip(outs, flat_masks):
+                if m is not None:
+                    masks[id(t)] = m
