@@ -23,8 +23,13 @@ def keras():
 
 @pytest.fixture(autouse=True)
 def _fresh_names():
-    """Each test starts with fresh auto-generated names (dense, dense_1, ...)."""
-    lamina.backend.clear_session()
+    """Each test starts with fresh auto-generated names (dense, dense_1, ...).
+
+    Only names are reset: clearing jax's compile caches here would recompile every kernel per test.
+    """
+    from lamina.utils.naming import reset_names
+
+    reset_names()
     yield
 
 

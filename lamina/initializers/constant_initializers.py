@@ -23,7 +23,7 @@ class Constant(Initializer):
 
     def __call__(self, shape, dtype=None):
         dtype = standardize_dtype(dtype)
-        return ops.multiply(ops.cast(self.value, dtype), ops.ones(shape, dtype=dtype))
+        return ops.full(shape, ops.cast(self.value, dtype), dtype=dtype)
 
     def get_config(self) -> dict:
         return {"value": serialize_keras_object(self.value)}

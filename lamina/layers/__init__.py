@@ -25,6 +25,7 @@ def serialize(layer):
 
 def deserialize(config, custom_objects=None):
     """A layer from its config dict (only lamina's own and registered classes are created)."""
-    from lamina.saving.serialization import deserialize_keras_object
+    from lamina.saving.serialization import builtins_of, deserialize_keras_object
 
-    return deserialize_keras_object(config, custom_objects=custom_objects)
+    return deserialize_keras_object(config, custom_objects=custom_objects,
+                                    module_objects=builtins_of("keras.layers", "keras", "keras.models"))

@@ -332,6 +332,15 @@ class Layer(Operation):
             self.built = True
             return
         params = self._signature.build_params
+        # Variables are real even when the build happens during a symbolic trace of an outer layer.
+        depth, scopes._state["symbolic"] = scopes._state["symbolic"], 0
+        try:
+            self._build_with_shapes(shapes, params)
+        finally:
+            scopes._state["symbolic"] = depth
+        self.built = True
+
+    def _build_with_shapes(self, shapes, params) -> None:
         with scopes.AutocastScope(None):
             if len(params) <= 1 or _is_overridden(self, "build") is False:
                 first = next(iter(shapes.values()))
@@ -343,7 +352,6 @@ class Layer(Operation):
                     wanted = {params[0]: next(iter(shapes.values()))}
                 self._build_shapes = wanted
                 self.build(**wanted)
-        self.built = True
 
     def get_build_config(self):
         if self._build_shapes is not None:
@@ -433,7 +441,17 @@ class Layer(Operation):
         first = args[0] if args else kwargs.get(sig.first_arg)
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, first, self.name)
-        outputs = self.compute_output_spec(*args, **kwargs)
+        spec_kwargs = kwargs
+        input_mask = _mask_of(first) if (sig.has_mask or self.supports_masking
+                                         or _is_overridden(self, "compute_mask")) else None
+        if sig.has_mask and kwargs.get("mask") is None and input_mask is not None:
+            spec_kwargs = dict(kwargs, mask=input_mask)
+        outputs = self.compute_output_spec(*args, **spec_kwargs)
+        if self.supports_masking or _is_overridden(self, "compute_mask"):
+            with scopes.SymbolicScope():
+                out_mask = self.compute_mask(first, spec_kwargs.get("mask", input_mask))
+            if out_mask is not None:
+                _attach_mask(outputs, out_mask)
         if not scopes.in_symbolic_scope():
             Node(self, args, kwargs, outputs)
         return outputs

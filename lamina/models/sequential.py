@@ -94,7 +94,8 @@ class Sequential(Model):
                     f'Layer "{layer.name}" returns {len(x)} outputs; every layer in a Sequential model '
                     "must have exactly one output. Use the Functional API for multi-output layers."
                 )
-        self._functional = Functional(inputs, x, name=self.name)
+        functional = Functional(inputs, x, name=self.name)
+        object.__setattr__(self, "_functional", functional)  # an implementation detail, not a sub-layer
         self._build_shapes = {"input_shape": inputs.shape}
         self.built = True
 

@@ -16,7 +16,7 @@ def _export(module):
     for name, value in vars(module).items():
         if name.startswith("_") or not callable(value):
             continue
-        if str(getattr(value, "__module__", "")).startswith(module.__name__):
+        if str(getattr(value, "__module__", "")).startswith("lamina.ops"):
             globals()[name] = value
 
 

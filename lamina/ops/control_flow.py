@@ -22,7 +22,7 @@ from __future__ import annotations
 import builtins
 import functools
 import numbers
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import ml_dtypes
 import numpy as np
@@ -650,8 +650,3 @@ def saturate_cast(x, dtype):
     lo, hi = _saturation_limits(in_dtype, out_dtype)
     return B.control_flow.clip_cast(x, lo, hi, out_dtype)
 
-
-# lamina.ops exports the public functions that lamina.ops.core defines; these are core ops too.
-for _name in __all__:
-    globals()[_name].__module__ = "lamina.ops.core"
-del _name

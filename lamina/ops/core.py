@@ -9,8 +9,8 @@ from lamina.core.operation import symbolic_op
 from lamina.ops._spec import shape_of
 
 
-def convert_to_tensor(x, dtype=None, sparse=None):
-    """``x`` as a backend tensor (KerasTensors pass through)."""
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    """``x`` as a backend tensor (KerasTensors pass through); ``ragged`` is accepted for Keras compatibility."""
     if isinstance(x, KerasTensor):
         return x if dtype is None else cast(x, dtype)
     return B.core.convert_to_tensor(x, dtype=None if dtype is None else standardize_dtype(dtype), sparse=sparse)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from lamina import config
 from lamina.backend import impl as B
-from lamina.backend.common.dtypes import result_type
+from lamina.backend.common.dtypes import result_type, standardize_dtype
 from lamina.core.keras_tensor import KerasTensor
 from lamina.core.operation import symbolic_op
 from lamina.ops import _spec
@@ -62,8 +62,15 @@ def _check_a_b(op: str, a, b) -> tuple:
     return a_shape, b_shape
 
 
+def _dtype(x) -> str:
+    d = _spec.dtype_of(x)
+    return result_type(d) if isinstance(d, type) else standardize_dtype(d)
+
+
 def _float(x) -> str:
-    return _spec.float_dtype_of(x)
+    """Float dtypes are kept (64-bit included); ints and bools become floatx."""
+    d = _dtype(x)
+    return d if d in ("bfloat16", "float16", "float32", "float64") else config.floatx()
 
 
 def _complex(x) -> str:
@@ -339,7 +346,8 @@ def pinv(x: Any, rcond: float | None = None) -> Any:
 
 
 def _solve_dtype(a, b):
-    d = result_type(_spec.dtype_of(a), _spec.dtype_of(b))
+    da, db = _dtype(a), _dtype(b)
+    d = da if da == db else result_type(da, db)
     return d if d in ("bfloat16", "float16", "float32", "float64") else config.floatx()
 
 

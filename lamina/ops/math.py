@@ -17,12 +17,29 @@ from __future__ import annotations
 from typing import Any
 
 from lamina.backend import impl as B
-from lamina.backend.common.dtypes import result_type
+from lamina import config
+from lamina.backend.common.dtypes import result_type, standardize_dtype
 from lamina.core.keras_tensor import KerasTensor
 from lamina.core.operation import symbolic_op
 from lamina.ops import _spec
 
 _FLOATS = ("bfloat16", "float16", "float32", "float64")
+
+
+def _dtype(x) -> str:
+    """The dtype of ``x`` (64-bit kept: these ops compute in the input's precision)."""
+    d = _spec.dtype_of(x)
+    return result_type(d) if isinstance(d, type) else standardize_dtype(d)
+
+
+def _float_dtype(x) -> str:
+    """The dtype a float-producing op returns for ``x``: float dtypes kept, ints and bools become floatx."""
+    d = _dtype(x)
+    return d if d in _FLOATS or d.startswith("complex") else config.floatx()
+
+
+def _float_spec(x):
+    return KerasTensor(_spec.shape_of(x), dtype=_float_dtype(x))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -53,7 +70,7 @@ def _segment_spec(op):
     def spec(data, segment_ids, num_segments=None, sorted=False):
         _check_segment_args(op, data, segment_ids, num_segments)
         n = None if num_segments is None else int(num_segments)
-        return KerasTensor((n,) + _spec.shape_of(data)[1:], dtype=result_type(_spec.dtype_of(data)))
+        return KerasTensor((n,) + _spec.shape_of(data)[1:], dtype=_dtype(data))
 
     return spec
 
@@ -84,11 +101,8 @@ def _complex_pair(op, x, min_rank=1):
 
 
 def _pair_dtype(x):
-    return result_type(_spec.dtype_of(x[0]), _spec.dtype_of(x[1]))
-
-
-def _float_dtype(x):
-    return _spec.float_dtype_of(x)
+    a, b = _dtype(x[0]), _dtype(x[1])
+    return a if a == b else result_type(a, b)
 
 
 def _check_positive_int(op, name, value):
@@ -151,7 +165,7 @@ def _check_k(op, x_shape, k):
 def _top_k_spec(x, k, sorted=True):
     shape = list(_spec.shape_of(x))
     shape[-1] = _check_k("top_k", shape, k)
-    return (KerasTensor(shape, dtype=result_type(_spec.dtype_of(x))), KerasTensor(shape, dtype="int32"))
+    return (KerasTensor(shape, dtype=_dtype(x)), KerasTensor(shape, dtype="int32"))
 
 
 @symbolic_op(_top_k_spec)
@@ -232,7 +246,8 @@ def _cdist_shape(x, y):
 
 
 def _cdist_spec(x, y):
-    return KerasTensor(_cdist_shape(x, y), dtype=result_type(_spec.dtype_of(x), _spec.dtype_of(y), float))
+    a, b = _float_dtype(x), _float_dtype(y)
+    return KerasTensor(_cdist_shape(x, y), dtype=a if a == b else result_type(a, b, float))
 
 
 @symbolic_op(_cdist_spec)
@@ -251,7 +266,7 @@ def _extract_sequences_spec(x, sequence_length, sequence_stride):
     _check_extract_sequences(shape, sequence_length, sequence_stride)
     n = shape[-1]
     num = None if n is None else 1 + (n - sequence_length) // sequence_stride
-    return KerasTensor(shape[:-1] + (num, sequence_length), dtype=result_type(_spec.dtype_of(x)))
+    return KerasTensor(shape[:-1] + (num, sequence_length), dtype=_dtype(x))
 
 
 def _check_extract_sequences(shape, sequence_length, sequence_stride):
@@ -449,7 +464,7 @@ def istft(x: tuple, sequence_length: int, sequence_stride: int, fft_length: int,
 # ----------------------------------------------------------------------------- special functions
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_spec)
 def rsqrt(x: Any) -> Any:
     """Reciprocal square root ``1 / sqrt(x)`` element-wise.
 
@@ -459,19 +474,19 @@ def rsqrt(x: Any) -> Any:
     return B.math.rsqrt(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_spec)
 def erf(x: Any) -> Any:
     """The error function ``2/sqrt(pi) * integral_0^x exp(-t**2) dt`` element-wise."""
     return B.math.erf(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_spec)
 def erfc(x: Any) -> Any:
     """The complementary error function ``1 - erf(x)``, accurate for large ``x``."""
     return B.math.erfc(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_spec)
 def erfinv(x: Any) -> Any:
     """The inverse error function on ``[-1, 1]`` (``±inf`` at ``±1``, NaN outside).
 

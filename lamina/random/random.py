@@ -19,9 +19,10 @@ import inspect
 import numbers
 
 from lamina.backend import impl as B
-from lamina.backend.common.dtypes import FLOAT_TYPES, INT_TYPES, standardize_dtype
+from lamina.backend.common.dtypes import FLOAT_TYPES, INT_TYPES, result_type, standardize_dtype
 from lamina.core.keras_tensor import KerasTensor
 from lamina.core.operation import FunctionOperation
+from lamina.ops._spec import dtype_of, shape_of
 from lamina.backend.common.scopes import in_symbolic_scope
 from lamina.random.seed_generator import SeedGenerator, draw_seed
 from lamina.utils import tree
@@ -182,9 +183,10 @@ def _check_rate(rate):
 
 def _dropout_spec(inputs, rate, noise_shape=None, seed=None):
     _check_rate(rate)
-    _noise_shape(inputs.shape, noise_shape)
-    dtype = standardize_dtype(inputs.dtype)
-    return KerasTensor(inputs.shape, dtype=dtype if dtype in FLOAT_TYPES else standardize_dtype(None))
+    shape = shape_of(inputs)
+    _noise_shape(shape, noise_shape)
+    dtype = result_type(dtype_of(inputs))
+    return KerasTensor(shape, dtype=dtype if dtype in FLOAT_TYPES else standardize_dtype(None))
 
 
 @_random_op(_dropout_spec)
@@ -211,7 +213,7 @@ def dropout(inputs, rate: float, noise_shape=None, seed=None):
 
 
 def _shuffle_axis(x, axis):
-    ndim = len(x.shape)
+    ndim = len(shape_of(x))
     if not -ndim <= int(axis) < ndim:
         raise ValueError(f"shuffle: axis {axis} is out of bounds for a tensor of rank {ndim}.")
     return int(axis) % ndim
@@ -219,7 +221,7 @@ def _shuffle_axis(x, axis):
 
 def _shuffle_spec(x, axis=0, seed=None):
     _shuffle_axis(x, axis)
-    return KerasTensor(x.shape, dtype=x.dtype)
+    return KerasTensor(shape_of(x), dtype=result_type(dtype_of(x)))
 
 
 @_random_op(_shuffle_spec)
@@ -234,7 +236,7 @@ def shuffle(x, axis: int = 0, seed=None):
 
 
 def _check_categorical(logits, num_samples, dtype):
-    shape = tuple(logits.shape)
+    shape = shape_of(logits)
     if len(shape) != 2:
         raise ValueError(f"categorical: `logits` must be 2-D (batch, num_classes); received shape {shape}.")
     if not isinstance(num_samples, numbers.Integral) or num_samples < 1:
@@ -244,7 +246,7 @@ def _check_categorical(logits, num_samples, dtype):
 
 def _categorical_spec(logits, num_samples, dtype="int32", seed=None):
     dtype = _check_categorical(logits, num_samples, dtype)
-    return KerasTensor((logits.shape[0], int(num_samples)), dtype=dtype)
+    return KerasTensor((shape_of(logits)[0], int(num_samples)), dtype=dtype)
 
 
 @_random_op(_categorical_spec)

@@ -21,6 +21,7 @@ import random as python_random
 
 from lamina.backend import impl as B
 from lamina.core.variable import Variable
+from lamina.saving.serialization import builtin
 from lamina.utils.naming import auto_name
 
 _MASK32 = 0xFFFFFFFF
@@ -36,6 +37,7 @@ def make_default_seed() -> int:
     return python_random.randint(1, 10**9)
 
 
+@builtin("keras.random")
 class SeedGenerator:
     """Hands out a new seed on each ``next()``; its state is the Variable ``state`` (uint32, shape (2,)).
 

@@ -67,6 +67,11 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     return decorate
 
 
+def builtins_of(*modules: str) -> dict:
+    """lamina's built-ins registered under these Keras modules, by name (for module-less legacy configs)."""
+    return {name: obj for (module, name), obj in _BUILTINS.items() if module in modules}
+
+
 def get_registered_name(obj) -> str:
     return _CUSTOM_NAMES.get(obj, getattr(obj, "__name__", type(obj).__name__))
 
@@ -174,20 +179,14 @@ def _resolve_class(config: dict, custom_objects, module_objects):
                 return found
     if module is not None and (module, class_name) in _BUILTINS:
         return _BUILTINS[(module, class_name)]
-    if module is None or str(module).startswith("keras"):
-        # Keras writes module paths such as "keras.src.backend.torch.optimizers.torch_adam";
-        # match by class name among lamina's own built-ins of the same family.
+    if module is not None and str(module).startswith("keras"):
+        # Keras writes module paths such as "keras.src.backend.torch.optimizers.torch_adam" or
+        # "keras.src.layers.core.dense": match by class name among lamina's built-ins of that family.
         candidates = _BUILTIN_BY_NAME.get(class_name, [])
-        if candidates:
-            if module:
-                family = ".".join(str(module).split(".")[:2])
-                for c in candidates:
-                    if c._keras_module.startswith(family):
-                        return c
-                for c in candidates:
-                    if family.split(".")[-1].rstrip("s") in c._keras_module:
-                        return c
-            return candidates[0]
+        parts = str(module).split(".")
+        for c in candidates:
+            if c._keras_module == module or c._keras_module.split(".")[-1] in parts[1:]:
+                return c
     raise DeserializationError(
         f"Unknown object {class_name!r} (module {module!r}, registered_name {registered!r}). "
         "lamina only creates its own built-in classes and those you register with "

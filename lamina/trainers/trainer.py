@@ -344,6 +344,28 @@ class Trainer:
                 break
             self._train_fn = self._test_fn = None
 
+    def _check_sparse_labels(self, adapter):
+        """Integer labels outside [0, classes) for sparse crossentropy fail here, before any step."""
+        if self._compile_loss is None or adapter.y is None or not getattr(self, "_flat_outputs", None):
+            return
+        ys = tree.flatten(adapter.y) if isinstance(adapter.y, (list, dict)) else [adapter.y]
+        if len(ys) != len(self._compile_loss.losses):
+            return
+        for loss, y, out in zip(self._compile_loss.losses, ys, self._flat_outputs):
+            sparse, ignore = _sparse_loss_settings(loss)
+            classes = out.shape[-1]
+            if not sparse or classes is None or not np.issubdtype(np.asarray(y).dtype, np.number):
+                continue
+            labels = np.asarray(y)
+            if ignore is not None:
+                labels = labels[labels != ignore]
+            if labels.size and (labels.min() < 0 or labels.max() >= classes):
+                raise ValueError(
+                    f"Labels for sparse categorical crossentropy must be integers in [0, {classes}) for output "
+                    f'"{out._keras_history.operation.name}" of {classes} classes; received labels from '
+                    f"{labels.min()} to {labels.max()}."
+                )
+
     def _check_data_against_model(self, adapter):
         if not isinstance(adapter, data_adapters.ArrayDataAdapter):
             return
@@ -356,6 +378,7 @@ class Trainer:
                 f'Model "{self.name}" expects {len(inputs)} input(s) '
                 f"({[t.name for t in inputs]}), but the data has {len(flat_x)} array(s)."
             )
+        self._check_sparse_labels(adapter)
         if isinstance(adapter.x, dict):
             return
         for kt, arr in zip(inputs, flat_x):
@@ -366,6 +389,15 @@ class Trainer:
                     f'Input "{kt.name}" of model "{self.name}" expects data of shape {expected}, '
                     f"but the data passed has shape {got}."
                 )
+
+
+def _sparse_loss_settings(loss):
+    """(is sparse categorical crossentropy, ignore_class) for a compiled per-output loss."""
+    fn = getattr(loss, "fn", None)
+    name = getattr(fn, "__name__", "") or getattr(loss, "name", "")
+    if "sparse_categorical_crossentropy" not in str(name):
+        return False, None
+    return True, getattr(loss, "_fn_kwargs", {}).get("ignore_class")
 
 
 def _resolve_verbose(verbose):

@@ -112,6 +112,7 @@ def test_layer_order_matches_keras_for_branching_graph(keras):
         d = lib.layers.Dense(2)(b)
         return lib.Model(i, [d, c])
 
+    keras.backend.clear_session()
     ours, theirs = build(lamina), build(keras)
     assert [l.name for l in ours.layers] == [l.name for l in theirs.layers]
 

@@ -195,13 +195,13 @@ def test_scan_symbolic_spec():
 
 # --- associative_scan --------------------------------------------------------------
 
-@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 9])
 @pytest.mark.parametrize("reverse", [False, True])
-def test_associative_scan_sum(n, reverse):
-    x = np.arange(1, n + 1, dtype="float32")
-    out = ops.associative_scan(lambda a, b: a + b, T(x), reverse=reverse)
-    expected = np.cumsum(x[::-1])[::-1] if reverse else np.cumsum(x)
-    assert_close(out, expected)
+def test_associative_scan_sum(reverse):
+    for n in (1, 2, 3, 5, 8, 9):  # lengths around powers of two
+        x = np.arange(1, n + 1, dtype="float32")
+        out = ops.associative_scan(lambda a, b: a + b, T(x), reverse=reverse)
+        expected = np.cumsum(x[::-1])[::-1] if reverse else np.cumsum(x)
+        assert_close(out, expected)
 
 
 @pytest.mark.parametrize("reverse", [False, True])

@@ -116,6 +116,12 @@ def test_conv_integer_and_mixed_dtypes():
     assert_close(mixed, _reference_conv(x, k, 1, "valid", 1))
 
 
+def test_list_arguments_equal_tuples():
+    x, k = _rand((1, 9, 8, 2)), _rand((3, 2, 2, 3))
+    expected = _reference_conv(x, k, (2, 3), "same", 1)
+    assert_close(ops.conv(x, k, strides=[2, 3], padding="SAME", dilation_rate=[1, 1]), expected)
+
+
 def test_conv_accepts_lists_and_variables():
     x = _rand((1, 4, 2))
     k = _rand((2, 2, 3))
@@ -288,11 +294,13 @@ def test_symbolic_call_records_a_node_and_replays():
 # ----------------------------------------------------------------------------- errors
 
 ERROR_CASES = [
-    ("conv", (2, 8, 8, 3), (3, 3, 2, 4), {}, r"conv: the input has 3 channels .*\(2, 8, 8, 3\).*kernel.s input-channel dimension 2.*\(3, 3, 2, 4\)"),
+    ("conv", (2, 8, 8, 3), (3, 3, 2, 4), {},
+     r"conv: the input has 3 channels .*\(2, 8, 8, 3\).*kernel.s input-channel dimension 2.*\(3, 3, 2, 4\)"),
     ("conv", (2, 8, 8, 4), (3, 3, 2, 5), {}, r"conv: .*2 groups.*divisible by 2.*\(3, 3, 2, 5\)"),
     ("conv", (2, 4, 4, 3), (5, 5, 3, 2), {}, r"conv: the output would be empty.*\(2, 4, 4, 3\).*\(5, 5, 3, 2\)"),
     ("conv", (2, 5, 3), (3, 3, 2), {"dilation_rate": 3}, r"conv: the output would be empty"),
     ("conv", (2, 8, 8, 3), (3, 3, 3, 4), {"padding": "full"}, r"conv: `padding` must be 'valid' or 'same'.*full"),
+    ("conv", (2, 8, 8, 3), (3, 3, 3, 4), {"padding": ["same"]}, r"conv: `padding` must be 'valid' or 'same'"),
     ("conv", (2, 8, 8, 3), (3, 3, 3, 4), {"strides": (1, 2, 3)}, r"conv: `strides` must be .*2 ints.*\(1, 2, 3\)"),
     ("conv", (2, 8, 8, 3), (3, 3, 3, 4), {"strides": 0}, r"conv: every value of `strides` must be >= 1"),
     ("conv", (2, 8, 8, 3), (3, 3, 4), {}, r"conv: the kernel must have rank 4.*\(3, 3, 4\)"),
@@ -315,7 +323,8 @@ def test_errors_name_the_op_and_shapes(op, x_shape, k_shape, kwargs, pattern):
 
 def test_separable_pointwise_kernel_errors():
     x, dk = np.ones((2, 8, 8, 3), "float32"), np.ones((3, 3, 3, 2), "float32")
-    with pytest.raises(ValueError, match=r"separable_conv: the pointwise kernel of shape \(1, 1, 5, 4\) expects 5.*produces 6"):
+    pattern = r"separable_conv: the pointwise kernel of shape \(1, 1, 5, 4\) expects 5.*produces 6"
+    with pytest.raises(ValueError, match=pattern):
         ops.separable_conv(x, dk, np.ones((1, 1, 5, 4), "float32"))
     with pytest.raises(ValueError, match=r"separable_conv: the pointwise kernel must have shape \(1, 1, "):
         ops.separable_conv(x, dk, np.ones((3, 3, 6, 4), "float32"))

@@ -8,6 +8,16 @@ from lamina import ops
 from lamina.backend import standardize_dtype
 from tests.conftest import to_np
 
+
+@pytest.fixture(autouse=True)
+def _fresh_names():
+    """Overrides the conftest fixture: reset names only. On jax, clear_session() also empties the
+    compilation caches, and recompiling every kernel in every test makes this file several times slower."""
+    from lamina.utils.naming import reset_names
+
+    reset_names()
+    yield
+
 A = np.arange(24, dtype="float32").reshape(2, 3, 4)
 M = np.arange(12, dtype="float32").reshape(3, 4) - 5
 V = np.array([3, -1, 4, 1, 5], dtype="int32")

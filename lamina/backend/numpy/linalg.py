@@ -11,6 +11,9 @@ _LOW_PRECISION = ("float16", "bfloat16")
 
 def _f(x):
     """``x`` as a float array numpy.linalg accepts (halves upcast), and the dtype to return."""
+    x = t(x)
+    if x.dtype.name in _LOW_PRECISION:  # checked first: to_float does not know ml_dtypes' bfloat16
+        return x.astype(np.float32), x.dtype
     x = to_float(x)
     if x.dtype.name in _LOW_PRECISION:
         return x.astype(np.float32), x.dtype

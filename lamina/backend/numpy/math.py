@@ -17,6 +17,9 @@ _LOW_PRECISION = ("float16", "bfloat16")
 
 def _compute_float(x):
     """``x`` as a float array to compute with (halves upcast), and the dtype to return."""
+    x = t(x)
+    if x.dtype.name in _LOW_PRECISION:  # checked first: to_float does not know ml_dtypes' bfloat16
+        return x.astype(np.float32), x.dtype
     x = to_float(x)
     if x.dtype.name in _LOW_PRECISION:
         return x.astype(np.float32), x.dtype
@@ -110,10 +113,12 @@ def logsumexp(x, axis=None, keepdims=False):
     if isinstance(axis, list):
         axis = tuple(axis)
     if x.size == 0:
-        return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)).astype(dtype)
+        with np.errstate(divide="ignore"):
+            return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)).astype(dtype)
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
     return np.asarray(out).astype(dtype, copy=False)
@@ -294,7 +299,7 @@ def _erfinv_fallback(x):
         for _ in range(2):
             err = _erf_fallback(ys) - x
             ys = ys - np.where(finite, err / (2.0 / np.sqrt(np.pi) * np.exp(-ys * ys)), 0.0)
-    out = np.where(finite, ys, np.where(np.abs(x) == 1, np.sign(x) * np.inf, np.nan))
+        out = np.where(finite, ys, np.where(np.abs(x) == 1, np.sign(x) * np.inf, np.nan))
     return out
 
 

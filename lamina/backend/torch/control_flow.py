@@ -55,7 +55,7 @@ def _match_carry(op, new, ref_flat, structure):
 
 
 def cond(pred, true_fn, false_fn):
-    return true_fn() if bool(pred) else false_fn()
+    return true_fn() if bool(pred.value if isinstance(pred, VariableBase) else pred) else false_fn()
 
 
 def while_loop(cond, body, loop_vars, maximum_iterations=None):

@@ -87,11 +87,11 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
 
 def top_k(x, k, sorted=True):
     x = t(x)
-    if x.dtype == torch.bool:
-        values, indices = torch.topk(x.to(torch.uint8), k, dim=-1, sorted=True)
-        return values.bool(), indices.int()
-    values, indices = torch.topk(x, k, dim=-1, sorted=True)
-    return values, indices.int()
+    source = x.to(torch.uint8) if x.dtype == torch.bool else x
+    # A stable descending sort breaks ties by lower index, as jax.lax.top_k (torch.topk does not promise it).
+    values, indices = torch.sort(source, dim=-1, descending=True, stable=True)
+    values, indices = values[..., :k], indices[..., :k]
+    return (values.bool() if x.dtype == torch.bool else values), indices.int()
 
 
 def in_top_k(targets, predictions, k):

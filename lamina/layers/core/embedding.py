@@ -18,7 +18,7 @@ class Embedding(Layer):
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero: bool = False,
-                 weights=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         kwargs.pop("input_length", None)  # accepted for Keras 2 programs; unused
         super().__init__(**kwargs)
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):

@@ -40,6 +40,24 @@ def _hashable(value):
     return value
 
 
+def _plan_cache(fn):
+    """Memoize a plan function on its (hashable) arguments; unhashable ones skip the cache.
+
+    Without the cache the plan reruns (and raises its own clear error for a
+    bad argument) instead of failing with "unhashable type".
+    """
+    cached = functools.lru_cache(maxsize=512)(fn)
+
+    @functools.wraps(fn)
+    def plan(*args):
+        try:
+            return cached(*args)
+        except TypeError:
+            return fn(*args)
+
+    return plan
+
+
 def _int_tuple(value, n: int, name: str, op: str, minimum: int = 1) -> tuple:
     """``value`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints >= ``minimum``."""
     try:
@@ -123,7 +141,7 @@ def _window_out(size, window, stride, padding, describe, op):
 # Convolution plans
 # ---------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=512)
+@_plan_cache
 def _conv_plan(op, kind, x_shape, k_shape, strides, padding, data_format, dilation_rate, pw_shape=None):
     """Check a convolution's arguments; return (strides, pads, data_format, dilation, out_shape).
 
@@ -210,7 +228,7 @@ def _transpose_pads(k, stride, dilation, padding, output_padding):
     return before, total - before
 
 
-@functools.lru_cache(maxsize=512)
+@_plan_cache
 def _conv_transpose_plan(op, x_shape, k_shape, strides, padding, output_padding, data_format, dilation_rate):
     """Check conv_transpose's arguments; return (strides, pads, data_format, dilation, out_shape)."""
     data_format = _data_format(data_format, op)

@@ -9,17 +9,17 @@ an average.
 
 from __future__ import annotations
 
-import functools
-
 from lamina.backend import impl as B
 from lamina.backend.common.dtypes import result_type
 from lamina.core.keras_tensor import KerasTensor
 from lamina.core.operation import symbolic_op
 from lamina.ops import _spec
-from lamina.ops.nn.convolution import _data_format, _hashable, _int_tuple, _join, _padding, _split, _window_out
+from lamina.ops.nn.convolution import (
+    _data_format, _hashable, _int_tuple, _join, _padding, _plan_cache, _split, _window_out,
+)
 
 
-@functools.lru_cache(maxsize=512)
+@_plan_cache
 def _pool_plan(op, x_shape, pool_size, strides, padding, data_format):
     """Check a pooling op's arguments; return (pool_size, strides, pads, data_format, out_shape)."""
     data_format = _data_format(data_format, op)
@@ -42,7 +42,7 @@ def _pool_plan(op, x_shape, pool_size, strides, padding, data_format):
     return pool_size, strides, pads, data_format, _join(batch, out_spatial, channels, data_format)
 
 
-@functools.lru_cache(maxsize=512)
+@_plan_cache
 def _adaptive_plan(op, x_shape, output_size, data_format):
     """Check an adaptive pooling op's arguments; return (output_size, data_format, out_shape)."""
     data_format = _data_format(data_format, op)

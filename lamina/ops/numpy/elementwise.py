@@ -58,6 +58,20 @@ def _describe(*xs) -> str:
     return " and ".join(str(_spec.dtype_of(x)) for x in xs)
 
 
+def _float_keep64_spec(x):
+    """Ints and bools give floatx; every float dtype, float64 included, is kept (exp, fabs, ...)."""
+    dtype = _kept_dtype(x)
+    return KerasTensor(_spec.shape_of(x), dtype=_floatish(dtype))
+
+
+def _float_wide_spec(x):
+    """Like ``_float_keep64_spec`` but 64-bit ints give float64 (cbrt, deg2rad, rad2deg, i0)."""
+    dtype = _kept_dtype(x)
+    if dtype in ("int64", "uint64"):
+        dtype = "float64"
+    return KerasTensor(_spec.shape_of(x), dtype=_floatish(dtype))
+
+
 def _negative_spec(x):
     if _kept_dtype(x) == "bool":
         raise TypeError("negative: boolean tensors cannot be negated; use logical_not.")
@@ -113,6 +127,18 @@ def _int_binary_spec(name, allow_bool):
         if out.dtype not in _INTS and not (allow_bool and out.dtype == "bool"):
             kind = "integer or boolean" if allow_bool else "integer"
             raise TypeError(f"{name}: expected {kind} tensors, received {_describe(x1, x2)}.")
+        return out
+
+    return spec
+
+
+def _shift_spec(name):
+    base = _int_binary_spec(name, allow_bool=True)
+
+    def spec(x, y):
+        out = base(x, y)
+        if isinstance(y, int) and not isinstance(y, bool) and not isinstance(x, (int, float)):
+            return KerasTensor(out.shape, dtype=_kept_dtype(x))
         return out
 
     return spec
@@ -285,19 +311,19 @@ def sqrt(x):
     return B.numpy.sqrt(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_keep64_spec)
 def exp(x):
     """Exponential ``e**x``, element-wise."""
     return B.numpy.exp(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_keep64_spec)
 def exp2(x):
     """Base-2 exponential ``2**x``, element-wise."""
     return B.numpy.exp2(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_keep64_spec)
 def expm1(x):
     """``exp(x) - 1``, accurate for small ``x``."""
     return B.numpy.expm1(x)
@@ -399,19 +425,19 @@ def arctanh(x):
     return B.numpy.arctanh(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_wide_spec)
 def cbrt(x):
     """Cube root, element-wise (real for negative inputs)."""
     return B.numpy.cbrt(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_wide_spec)
 def deg2rad(x):
     """Convert angles from degrees to radians."""
     return B.numpy.deg2rad(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_wide_spec)
 def rad2deg(x):
     """Convert angles from radians to degrees."""
     return B.numpy.rad2deg(x)
@@ -429,7 +455,7 @@ def ceil(x):
     return B.numpy.ceil(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_keep64_spec)
 def fabs(x):
     """Absolute value as a float tensor (ints and bools give floatx)."""
     return B.numpy.fabs(x)
@@ -447,7 +473,7 @@ def sinc(x):
     return B.numpy.sinc(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_float_wide_spec)
 def i0(x):
     """Modified Bessel function of the first kind, order 0."""
     return B.numpy.i0(x)
@@ -615,25 +641,25 @@ def bitwise_xor(x, y):
     return B.numpy.bitwise_xor(x, y)
 
 
-@symbolic_op(_int_binary_spec("bitwise_left_shift", allow_bool=True))
+@symbolic_op(_shift_spec("bitwise_left_shift"))
 def bitwise_left_shift(x, y):
     """Shift the bits of ``x`` left by ``y``."""
     return B.numpy.bitwise_left_shift(x, y)
 
 
-@symbolic_op(_int_binary_spec("left_shift", allow_bool=True))
+@symbolic_op(_shift_spec("left_shift"))
 def left_shift(x, y):
     """Shift the bits of ``x`` left by ``y`` (alias of :func:`bitwise_left_shift`)."""
     return B.numpy.left_shift(x, y)
 
 
-@symbolic_op(_int_binary_spec("bitwise_right_shift", allow_bool=True))
+@symbolic_op(_shift_spec("bitwise_right_shift"))
 def bitwise_right_shift(x, y):
     """Shift the bits of ``x`` right by ``y`` (arithmetic shift for signed ints)."""
     return B.numpy.bitwise_right_shift(x, y)
 
 
-@symbolic_op(_int_binary_spec("right_shift", allow_bool=True))
+@symbolic_op(_shift_spec("right_shift"))
 def right_shift(x, y):
     """Shift the bits of ``x`` right by ``y`` (alias of :func:`bitwise_right_shift`)."""
     return B.numpy.right_shift(x, y)

@@ -41,6 +41,13 @@ def _numel(shape):
     return n
 
 
+def _broadcast(op: str, *shapes) -> tuple:
+    try:
+        return _spec.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"{op}: input shapes {list(shapes)} cannot be broadcast together.") from None
+
+
 # --------------------------------------------------------------------------
 # get_item
 # --------------------------------------------------------------------------
@@ -133,12 +140,11 @@ def _get_item_spec(x, key):
             rest = len(shape) - consumed
             out.extend(shape[dim:dim + rest])
             dim += rest
-            consumed += rest
         elif isinstance(kind, slice):
-            d = shape[dim]
-            if kind.step == 0:
+            d, static = shape[dim], _static_slice(kind)
+            if static is not None and static.step == 0:
                 raise ValueError("get_item: slice step cannot be zero.")
-            out.append(None if d is None or not _static_slice(kind) else len(range(d)[kind]))
+            out.append(None if d is None or static is None else len(range(d)[static]))
             dim += 1
         else:  # plain int, no array indices: the axis disappears
             _check_int_bound(info, shape[dim], key, shape)
@@ -153,8 +159,12 @@ def _get_item_spec(x, key):
     return KerasTensor(tuple(out), dtype=_spec.dtype_of(x))
 
 
-def _static_slice(s: slice) -> bool:
-    return all(v is None or isinstance(v, int) for v in (s.start, s.stop, s.step))
+def _static_slice(s: slice):
+    """``s`` with plain int bounds, or None when a bound is symbolic."""
+    try:
+        return slice(*(None if v is None else operator.index(v) for v in (s.start, s.stop, s.step)))
+    except TypeError:
+        return None
 
 
 def _check_int_bound(i, size, key, shape):
@@ -253,7 +263,7 @@ def _where_spec(condition, x1=None, x2=None):
         return _nonzero_spec(condition)
     if x1 is None or x2 is None:
         raise ValueError("where: pass both x1 and x2, or neither (to get the indices where condition is true).")
-    shape = _spec.broadcast_shapes(_spec.shape_of(condition), _spec.shape_of(x1), _spec.shape_of(x2))
+    shape = _broadcast("where", _spec.shape_of(condition), _spec.shape_of(x1), _spec.shape_of(x2))
     return KerasTensor(shape, dtype=result_type(_spec.dtype_of(x1), _spec.dtype_of(x2)))
 
 
@@ -293,7 +303,7 @@ def _select_spec(condlist, choicelist, default=0):
             raise TypeError(f"select: conditions must be boolean tensors, received dtype {_spec.dtype_of(c)}.")
     shapes = [_spec.shape_of(e) for e in list(condlist) + list(choicelist)] + [_spec.shape_of(default)]
     dtype = result_type(*[_spec.dtype_of(c) for c in choicelist], _spec.dtype_of(default))
-    return KerasTensor(_spec.broadcast_shapes(*shapes), dtype=dtype)
+    return KerasTensor(_broadcast("select", *shapes), dtype=dtype)
 
 
 @symbolic_op(_select_spec)

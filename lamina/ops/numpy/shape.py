@@ -541,7 +541,7 @@ def repeat(x, repeats, axis=None):
     """Repeat each element ``repeats`` times (an int, or one count per element along ``axis``).
 
     Example:
-        >>> ops.repeat(ops.array([1, 2]), [1, 3])
+        >>> ops.repeat(ops.convert_to_tensor([1, 2]), [1, 3])
         # [1, 2, 2, 2]
     """
     return B.numpy.repeat(x, repeats, axis=axis)

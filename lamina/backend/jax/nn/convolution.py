@@ -14,7 +14,7 @@ import functools
 import jax.numpy as jnp
 from jax import lax
 
-from lamina.backend.jax._convert import promote, promote_many, t, to_float  # noqa: F401
+from lamina.backend.jax._convert import promote, promote_many
 
 
 @functools.lru_cache(maxsize=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
@@ -72,7 +74,11 @@ def _blocks(size, k, d, p, s):
 
 
 def unfold(x, kernel_size, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
-    x = t(x)
+    return _unfold(t(x), tuple(kernel_size), tuple(dilation), tuple(padding), tuple(stride))
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _unfold(x, kernel_size, dilation, padding, stride):
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_size, dilation, padding, stride
     n, c, h, w = x.shape
     oh, ow = _blocks(h, kh, dh, ph, sh), _blocks(w, kw, dw, pw, sw)
@@ -89,7 +95,11 @@ def unfold(x, kernel_size, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
 
 
 def fold(x, output_size, kernel_size, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
-    x = t(x)
+    return _fold(t(x), tuple(output_size), tuple(kernel_size), tuple(dilation), tuple(padding), tuple(stride))
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4, 5))
+def _fold(x, output_size, kernel_size, dilation, padding, stride):
     (oh_, ow_), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = output_size, kernel_size, dilation, padding, stride
     n, ckk, length = x.shape
     c = ckk // (kh * kw)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -92,6 +94,12 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
         )
     target_length = t(target_length).astype(jnp.int32).reshape(-1)
     output_length = t(output_length).astype(jnp.int32).reshape(-1)
+    return _ctc_loss(target, output, target_length, output_length, int(mask_index))
+
+
+@functools.partial(jax.jit, static_argnums=4)
+def _ctc_loss(target, output, target_length, output_length, mask_index):
+    """The CTC forward (alpha) recursion in log space, one compiled program per input shape."""
     batch, max_time, _ = output.shape
     max_labels = target.shape[1]
     logp = jax.nn.log_softmax(output, axis=-1)

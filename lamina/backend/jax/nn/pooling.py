@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from lamina.backend.jax._convert import promote, promote_many, t, to_float  # noqa: F401
+from lamina.backend.jax._convert import t, to_float
 
 
 def _spatial_axes(ndim, data_format):

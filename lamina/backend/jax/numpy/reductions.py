@@ -7,6 +7,8 @@ is traceable (no Python branching on values), so it works under ``jax.jit``.
 
 from __future__ import annotations
 
+import builtins
+
 import jax.numpy as jnp
 import numpy as np
 
@@ -218,45 +220,93 @@ def _median_out(x):
     return _floatx() if x.dtype == np.int64 else _float_out(x)
 
 
+def _quantile(x, q, axis, method, keepdims, out, ignore_nan, scale=None):
+    """Quantiles by sorting, with numpy's methods ("nearest" rounds half to even, as numpy does;
+    jnp.quantile rounds differently and jnp.percentile misses q=100 with "lower")."""
+    cd = _compute(out)
+    x = x.astype(cd)
+    q = jnp.asarray(q, dtype=cd)
+    if scale is not None:
+        q = q / scale
+    ndim = x.ndim
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
+        for a, orig in zip(axes, (axis,) if isinstance(axis, int) else axis):
+            if not -ndim <= orig < ndim:
+                raise IndexError(f"axis {orig} is out of bounds for a tensor of rank {ndim}")
+    others = [i for i in range(ndim) if i not in axes]
+    y = jnp.transpose(x, others + list(axes)).reshape([x.shape[i] for i in others] + [-1])
+    n = y.shape[-1]
+    nan_mask = jnp.isnan(y)
+    ys = jnp.sort(y, axis=-1)  # NaNs sort last
+    if ignore_nan:
+        count = jnp.sum(~nan_mask, axis=-1, keepdims=True).astype(cd)
+    else:
+        count = jnp.full(y.shape[:-1] + (1,), n, dtype=cd)
+    pos = q.reshape(-1) * (count - 1)
+    if method == "nearest":
+        lo = hi = jnp.round(pos)
+    else:
+        lo, hi = jnp.floor(pos), jnp.ceil(pos)
+    lo_i = jnp.clip(lo.astype(jnp.int32), 0, builtins.max(n - 1, 0))
+    hi_i = jnp.clip(hi.astype(jnp.int32), 0, builtins.max(n - 1, 0))
+    v_lo = jnp.take_along_axis(ys, lo_i, axis=-1)
+    v_hi = jnp.take_along_axis(ys, hi_i, axis=-1)
+    if method in ("lower", "nearest"):
+        r = v_lo
+    elif method == "higher":
+        r = v_hi
+    elif method == "midpoint":
+        r = jnp.where(hi_i == lo_i, v_lo, (v_lo + v_hi) / 2)
+    else:
+        frac = pos - lo
+        diff = v_hi - v_lo
+        r = jnp.where(frac >= 0.5, v_hi - diff * (1 - frac), v_lo + diff * frac)
+        r = jnp.where(hi_i == lo_i, v_lo, r)
+    if ignore_nan:
+        r = jnp.where(count == 0, jnp.nan, r)
+    else:
+        r = jnp.where(jnp.any(nan_mask, axis=-1, keepdims=True), jnp.nan, r)
+    if q.ndim == 0:
+        r = r[..., 0]
+    else:
+        r = jnp.moveaxis(r, -1, 0).reshape(q.shape + r.shape[:-1])
+    if keepdims:
+        r = r.reshape(q.shape + tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
+    return r.astype(out)
+
+
 def median(x, axis=None, keepdims=False):
     x = t(x)
-    out = _median_out(x)
-    return jnp.median(x.astype(_compute(out)), axis=_ax(axis), keepdims=keepdims).astype(out)
+    return _quantile(x, 0.5, _ax(axis), "linear", keepdims, _median_out(x), False)
 
 
 def nanmedian(x, axis=None, keepdims=False):
     x = t(x)
-    out = _float_out(x)
-    return jnp.nanmedian(x.astype(_compute(out)), axis=_ax(axis), keepdims=keepdims).astype(out)
-
-
-def _quantile(fn, x, q, axis, method, keepdims, out, scale=None):
-    cd = _compute(out)
-    q = jnp.asarray(q, dtype=cd)
-    if scale is not None:  # jnp.percentile picks the wrong neighbour at q=100 with method="lower"
-        q = q / scale
-    return fn(x.astype(cd), q, axis=_ax(axis), method=method, keepdims=keepdims).astype(out)
+    return _quantile(x, 0.5, _ax(axis), "linear", keepdims, _float_out(x), True)
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     x = t(x)
-    return _quantile(jnp.quantile, x, q, axis, method, keepdims, _median_out(x))
+    return _quantile(x, q, _ax(axis), method, keepdims, _median_out(x), False)
 
 
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     x = t(x)
-    return _quantile(jnp.nanquantile, x, q, axis, method, keepdims, _median_out(x))
+    return _quantile(x, q, _ax(axis), method, keepdims, _median_out(x), True)
 
 
 def percentile(x, q, axis=None, method="linear", keepdims=False):
     x = t(x)
     out = x.dtype if _is_float(x) else _floatx()
-    return _quantile(jnp.quantile, x, q, axis, method, keepdims, out, 100)
+    return _quantile(x, q, _ax(axis), method, keepdims, out, False, 100)
 
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     x = t(x)
-    return _quantile(jnp.nanquantile, x, q, axis, method, keepdims, _float_out(x), 100)
+    return _quantile(x, q, _ax(axis), method, keepdims, _float_out(x), True, 100)
 
 
 # ---------------------------------------------------------------- logic and counting

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from lamina.backend.numpy._convert import promote, promote_many, t, to_float  # noqa: F401
+from lamina.backend.numpy._convert import promote, promote_many
 
 
 def _to_last(x, data_format):
@@ -40,11 +40,15 @@ def _windows(x, window, strides, padding, dilation):
 def _conv_last(x, kernel, strides, padding, dilation, groups):
     """Channels-last convolution of ``x`` with a ``(*window, C // groups, O)`` kernel."""
     n = x.ndim - 2
-    w = _windows(x, kernel.shape[:n], strides, padding, dilation)
-    if groups == 1:
-        return np.tensordot(w, kernel, axes=(list(range(n + 1, 2 * n + 2)), [n, *range(n)]))
+    w = _windows(x, kernel.shape[:n], strides, padding, dilation)  # (N, *out, C, *window)
     batch_out = w.shape[: n + 1]
-    cg, out = kernel.shape[n], kernel.shape[n + 1]
+    out = kernel.shape[-1]
+    if groups == 1:
+        # im2col with the channel axis innermost (the copy then reads x's rows in
+        # order), then one matrix product with the kernel as (window * C, O).
+        cols = w.transpose(*range(n + 1), *range(n + 2, 2 * n + 2), n + 1).reshape(-1, kernel[..., 0].size)
+        return (cols @ kernel.reshape(-1, out)).reshape(*batch_out, out)
+    cg = kernel.shape[n]
     w = w.reshape(*batch_out, groups, cg, *w.shape[n + 2:])
     k = kernel.reshape(*kernel.shape[:n], cg, groups, out // groups)
     win = list(range(n + 3, 2 * n + 3))
@@ -85,14 +89,23 @@ def conv_transpose(inputs, kernel, strides, padding, data_format, dilation_rate)
     x, k = promote(inputs, kernel)
     x = _to_last(x, data_format)
     n = x.ndim - 2
-    if any(s != 1 for s in strides):
-        spread = np.zeros((x.shape[0], *[(d - 1) * s + 1 for d, s in zip(x.shape[1:-1], strides)], x.shape[-1]),
-                          dtype=x.dtype)
-        spread[(slice(None),) + tuple(slice(None, None, s) for s in strides)] = x
-        x = spread
-    # The transposed convolution is a stride-1 convolution of the spread input
-    # with the spatially flipped kernel, its (out, in) axes read as (O, I).
-    k = np.flip(k, axis=tuple(range(n)))
-    w = _windows(x, k.shape[:n], (1,) * n, padding, dilation_rate)
-    y = np.tensordot(w, k, axes=(list(range(n + 1, 2 * n + 2)), [n + 1, *range(n)]))
+    window, out = k.shape[:n], k.shape[n]
+    sizes = x.shape[1:-1]
+    # Scatter form: every input pixel adds ``x @ kernel[offset].T`` at
+    # ``pixel * stride + offset * dilation`` of the full ("natural") output of
+    # size (in - 1) * stride + window; ``padding`` (on the spread input) then
+    # says how much of it to keep: crop ``window - 1 - pad`` per side.
+    effective = [(w - 1) * d + 1 for w, d in zip(window, dilation_rate)]
+    # One matrix product for all kernel offsets: (..., in) @ (in, window * out).
+    contributions = (x @ np.moveaxis(k, -1, 0).reshape(k.shape[-1], -1)).reshape(*x.shape[:-1], *window, out)
+    natural = np.zeros((x.shape[0], *[(i - 1) * s + e for i, s, e in zip(sizes, strides, effective)], out),
+                       dtype=contributions.dtype)
+    for offset in np.ndindex(*window):
+        target = tuple(slice(o * d, o * d + (i - 1) * s + 1, s)
+                       for o, d, i, s in zip(offset, dilation_rate, sizes, strides))
+        natural[(slice(None), *target)] += contributions[(Ellipsis, *offset, slice(None))]
+    crops = [(e - 1 - lo, e - 1 - hi) for e, (lo, hi) in zip(effective, padding)]
+    if any(hi < 0 for _, hi in crops):  # a pad beyond the natural output: zeros
+        natural = np.pad(natural, [(0, 0), *[(0, max(-hi, 0)) for _, hi in crops], (0, 0)])
+    y = natural[(slice(None), *[slice(lo, natural.shape[1 + i] - max(hi, 0)) for i, (lo, hi) in enumerate(crops)])]
     return _from_last(y, data_format)

@@ -2,7 +2,7 @@
 
 Called by ``lamina.ops.nn`` with normalized arguments (tuples of ints,
 explicit ``(before, after)`` padding pairs, a data_format string). Windows are
-strided views (``sliding_window_view``) reduced in one call.
+reduced one spatial axis at a time with whole-array ufunc calls on strided views.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from lamina.backend.numpy._convert import promote, promote_many, t, to_float  # noqa: F401
+from lamina.backend.numpy._convert import t, to_float
 
 
 def _spatial_axes(ndim, data_format):
@@ -20,21 +19,38 @@ def _spatial_axes(ndim, data_format):
     return tuple(range(1, n + 1)) if data_format == "channels_last" else tuple(range(2, n + 2))
 
 
-def _pool_windows(x, pool_size, strides, padding, data_format, fill):
-    """A view ``(*x's axes with spatial sizes = output sizes, *pool_size)`` of the pooling windows."""
-    axes = _spatial_axes(x.ndim, data_format)
-    if any(p != (0, 0) for p in padding):
-        widths = [(0, 0)] * x.ndim
-        for a, p in zip(axes, padding):
-            widths[a] = p
-        x = np.pad(x, widths, constant_values=fill)
-    w = sliding_window_view(x, pool_size, axis=axes)
-    if any(s != 1 for s in strides):
-        index = [slice(None)] * w.ndim
-        for a, s in zip(axes, strides):
-            index[a] = slice(None, None, s)
-        w = w[tuple(index)]
-    return w
+def _pad(x, axes, padding, fill):
+    if all(p == (0, 0) for p in padding):
+        return x
+    widths = [(0, 0)] * x.ndim
+    for a, p in zip(axes, padding):
+        widths[a] = p
+    return np.pad(x, widths, constant_values=fill)
+
+
+def _strided(x, axis, start, count, step):
+    """The view ``x[..., start : start + (count - 1) * step + 1 : step, ...]`` along ``axis``."""
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(start, start + (count - 1) * step + 1, step)
+    return x[tuple(index)]
+
+
+def _reduce_windows(x, pool_size, strides, axes, ufunc):
+    """Reduce (max or sum) over sliding windows, one spatial axis at a time (both are separable).
+
+    Per axis this is ``pool - 1`` whole-array ufunc calls on strided views, no
+    per-pixel loop and no window gather.
+    """
+    for a, k, s in zip(axes, pool_size, strides):
+        out = (x.shape[a] - k) // s + 1
+        if k == 1:
+            x = _strided(x, a, 0, out, s)
+            continue
+        y = ufunc(_strided(x, a, 0, out, s), _strided(x, a, 1, out, s))
+        for j in range(2, k):
+            ufunc(y, _strided(x, a, j, out, s), out=y)
+        x = y
+    return x
 
 
 def _lowest(dtype):
@@ -47,8 +63,8 @@ def _lowest(dtype):
 
 def max_pool(inputs, pool_size, strides, padding, data_format):
     x = t(inputs)
-    w = _pool_windows(x, pool_size, strides, padding, data_format, _lowest(x.dtype))
-    return w.max(axis=tuple(range(x.ndim, w.ndim)))
+    axes = _spatial_axes(x.ndim, data_format)
+    return _reduce_windows(_pad(x, axes, padding, _lowest(x.dtype)), pool_size, strides, axes, np.maximum)
 
 
 @functools.lru_cache(maxsize=256)
@@ -66,12 +82,12 @@ def _window_counts(sizes, outs, pool_size, strides, padding, spatial_axes, ndim)
 
 def average_pool(inputs, pool_size, strides, padding, data_format):
     x = to_float(inputs)
-    w = _pool_windows(x, pool_size, strides, padding, data_format, 0)
-    total = w.sum(axis=tuple(range(x.ndim, w.ndim)), dtype=x.dtype)
+    axes = _spatial_axes(x.ndim, data_format)
+    total = _reduce_windows(_pad(x, axes, padding, 0), pool_size, strides, axes, np.add)
     if all(p == (0, 0) for p in padding):
         return total / np.asarray(np.prod(pool_size), dtype=x.dtype)
-    axes = _spatial_axes(x.ndim, data_format)
-    counts = _window_counts(tuple(x.shape[a] for a in axes), tuple(total.shape[a] for a in axes), pool_size, strides, padding, axes, x.ndim)
+    counts = _window_counts(tuple(x.shape[a] for a in axes), tuple(total.shape[a] for a in axes), pool_size,
+                            strides, padding, axes, x.ndim)
     return total / counts.astype(x.dtype)
 
 
@@ -99,7 +115,8 @@ def _adaptive(x, output_size, data_format, reduce):
         else:
             valid = (np.arange(index.shape[1]) < lengths[:, None]).astype(x.dtype)
             valid = valid.reshape(valid.shape + (1,) * (x.ndim - a - 1))
-            x = (gathered * valid).sum(axis=a + 1) / lengths.reshape((-1,) + (1,) * (x.ndim - a - 1)).astype(x.dtype)
+            lengths = lengths.reshape((-1,) + (1,) * (x.ndim - a - 1)).astype(x.dtype)
+            x = (gathered * valid).sum(axis=a + 1) / lengths
     return x
 
 

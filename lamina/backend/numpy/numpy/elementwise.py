@@ -13,7 +13,7 @@ import numpy as np
 
 from lamina import config
 from lamina.backend.common.dtypes import result_type
-from lamina.backend.numpy._convert import promote, t
+from lamina.backend.numpy._convert import t
 from lamina.backend.numpy.core import to_native_dtype
 
 Tensor = np.ndarray
@@ -27,7 +27,7 @@ _INEXACT = frozenset([_BF16] + [np.dtype(d) for d in ("float16", "float32", "flo
 _COMPLEX = frozenset(np.dtype(d) for d in ("complex64", "complex128"))
 _INT_OR_BOOL = _INTS | {_BOOL}
 # Keras's result_type narrows 64-bit results to 32 bits, so 64-bit operands
-# always go through ``promote``; every other dtype may take a fast path.
+# always take the converting path; every other dtype may take a fast path.
 _FAST = frozenset(d for d in _INT_OR_BOOL | _INEXACT if d.itemsize < 8 or d == _C64)
 _FAST_INEXACT = _FAST & _INEXACT
 # Array dtypes that a weak Python int / float scalar leaves unchanged under both
@@ -56,7 +56,20 @@ def _pair(x1, x2):
             return x1, x2
     elif x1.dtype == x2.dtype and x1.dtype in _FAST:
         return x1, x2
-    return promote(x1, x2)
+    dtype = _common_dtype(_weak_dtype(x1), _weak_dtype(x2))
+    return np.asarray(x1, dtype=dtype), np.asarray(x2, dtype=dtype)
+
+
+_COMMON: dict = {}
+
+
+def _common_dtype(d1, d2):
+    """Keras's result dtype (as a NumPy dtype) for two dtypes / weak Python types, cached."""
+    key = (d1, d2, config.floatx())
+    out = _COMMON.get(key)
+    if out is None:
+        out = _COMMON[key] = to_native_dtype(result_type(d1, d2))
+    return out
 
 
 def _dtype(x1, x2):
@@ -83,6 +96,23 @@ def _to_float(x):
     if d in _FAST_INEXACT:
         return x
     return x.astype(_NARROW_FLOAT.get(d) or _floatx())
+
+
+_INT64S = frozenset([np.dtype("int64"), np.dtype("uint64")])
+
+
+def _to_float_keep64(x):
+    """Ints and bools become floatx; every float dtype is kept (Keras's rule for exp, fabs, ...)."""
+    x = t(x)
+    return x if x.dtype in _INEXACT else x.astype(_floatx())
+
+
+def _to_float_wide(x):
+    """As ``_to_float_keep64``, with 64-bit ints made float64 (Keras's rule for cbrt, deg2rad, ...)."""
+    x = t(x)
+    if x.dtype in _INEXACT:
+        return x
+    return x.astype(np.float64 if x.dtype in _INT64S else _floatx())
 
 
 def _float_pair(x1, x2):
@@ -177,6 +207,12 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     x = t(x)
     if x.dtype not in _INEXACT:
         return x
+    if x.dtype == _BF16:  # NumPy does not see ml_dtypes' bfloat16 as a float type
+        info = ml_dtypes.finfo(_BF16)
+        posinf = info.max if posinf is None else posinf
+        neginf = info.min if neginf is None else neginf
+        out = np.nan_to_num(x.astype(np.float32), nan=nan, posinf=posinf, neginf=neginf)
+        return out.astype(_BF16)
     return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
@@ -191,18 +227,18 @@ bitwise_not = bitwise_invert
 
 # --- unary, float results ------------------------------------------------------
 
-def _float_unary(fn, name):
+def _float_unary(fn, name, convert=_to_float):
     def kernel(x):
-        return fn(_to_float(x))
+        return fn(convert(x))
 
     kernel.__name__ = kernel.__qualname__ = name
     return kernel
 
 
 sqrt = _float_unary(np.sqrt, "sqrt")
-exp = _float_unary(np.exp, "exp")
-exp2 = _float_unary(np.exp2, "exp2")
-expm1 = _float_unary(np.expm1, "expm1")
+exp = _float_unary(np.exp, "exp", _to_float_keep64)
+exp2 = _float_unary(np.exp2, "exp2", _to_float_keep64)
+expm1 = _float_unary(np.expm1, "expm1", _to_float_keep64)
 log = _float_unary(np.log, "log")
 log1p = _float_unary(np.log1p, "log1p")
 log2 = _float_unary(np.log2, "log2")
@@ -219,12 +255,12 @@ tanh = _float_unary(np.tanh, "tanh")
 arcsinh = _float_unary(np.arcsinh, "arcsinh")
 arccosh = _float_unary(np.arccosh, "arccosh")
 arctanh = _float_unary(np.arctanh, "arctanh")
-cbrt = _float_unary(np.cbrt, "cbrt")
-deg2rad = _float_unary(np.deg2rad, "deg2rad")
-rad2deg = _float_unary(np.rad2deg, "rad2deg")
+cbrt = _float_unary(np.cbrt, "cbrt", _to_float_wide)
+deg2rad = _float_unary(np.deg2rad, "deg2rad", _to_float_wide)
+rad2deg = _float_unary(np.rad2deg, "rad2deg", _to_float_wide)
 floor = _float_unary(np.floor, "floor")
 ceil = _float_unary(np.ceil, "ceil")
-fabs = _float_unary(np.abs, "fabs")
+fabs = _float_unary(np.abs, "fabs", _to_float_keep64)
 reciprocal = _float_unary(np.reciprocal, "reciprocal")
 
 
@@ -235,7 +271,7 @@ def sinc(x):
 
 
 def i0(x):
-    x = _to_float(x)
+    x = _to_float_wide(x)
     out = np.i0(x.astype(np.float32) if x.dtype == _BF16 else x)
     return out if out.dtype == x.dtype else out.astype(x.dtype)
 
@@ -375,6 +411,10 @@ def lcm(x1, x2):
 
 def _bitwise(fn, name, shift=False):
     def kernel(x, y):
+        if shift and y.__class__ is int and x.__class__ is not int:
+            x = t(x)  # a Python int shift keeps x's dtype, 64 bits included (as in Keras)
+            _require(name, x.dtype, _INT_OR_BOOL, "integer or boolean", x)
+            return fn(x, y) if x.dtype != _BOOL else fn(x.astype(np.int8), y).astype(bool)
         x, y = _pair(x, y)
         dtype = _dtype(x, y)
         _require(name, dtype, _INT_OR_BOOL, "integer or boolean", x, y)

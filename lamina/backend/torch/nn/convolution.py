@@ -11,10 +11,9 @@ torch's ``(out, in, *window)``.
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 
-from lamina.backend.torch._convert import promote, promote_many, t, to_float  # noqa: F401
+from lamina.backend.torch._convert import promote, promote_many
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}

@@ -14,7 +14,7 @@ import functools
 import torch
 import torch.nn.functional as F
 
-from lamina.backend.torch._convert import promote, promote_many, t, to_float  # noqa: F401
+from lamina.backend.torch._convert import t, to_float
 
 _MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}

@@ -18,7 +18,6 @@ from lamina.backend.torch._convert import Tensor, promote, promote_many, t, to_f
 from lamina.backend.torch.core import _DTYPES, _NAMES
 
 _INDEX_DTYPES = (torch.int64, torch.int32)
-_NONE = type(None)
 
 
 # --------------------------------------------------------------------------
@@ -140,11 +139,8 @@ def take(x, indices, axis=None):
     idx = _int_tensor("take", indices, x.device)
     if idx.dtype not in _INDEX_DTYPES:
         idx = idx.long()
-    n = x.shape[axis]
-    flat = idx.reshape(-1)
-    flat = torch.where(flat < 0, flat + n, flat)
-    out = torch.index_select(x, axis, flat)
-    return out.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1:])
+    # One advanced index: negative indices wrap, and the index shape replaces the axis.
+    return x[(slice(None),) * axis + (idx,)] if axis else x[idx]
 
 
 def take_along_axis(x, indices, axis=None):
@@ -165,9 +161,19 @@ def _bool(c):
     return c if c.dtype == torch.bool else c != 0
 
 
+def _adopts(tensor, scalar) -> bool:
+    """True when a weak Python scalar takes ``tensor``'s dtype (no conversion needed)."""
+    if type(scalar) is float:
+        return tensor.is_floating_point()
+    return type(scalar) is int and tensor.dtype != torch.bool and not tensor.is_complex()
+
+
 def where(condition, x1, x2):
+    condition = _bool(condition)
+    if isinstance(x1, Tensor) and _adopts(x1, x2) or isinstance(x2, Tensor) and _adopts(x2, x1):
+        return torch.where(condition, x1, x2)
     x1, x2 = promote(x1, x2)
-    return torch.where(_bool(condition), x1, x2)
+    return torch.where(condition, x1, x2)
 
 
 def nonzero(x):
