@@ -151,7 +151,6 @@ def test_nested_layers_are_tracked_and_training_propagates():
             return self.inner[1](self.inner[0](x))
 
     block = Block()
-    block(np.ones((1, 3), "float32"), training=True) if False else None
     outer = lamina.Sequential([lamina.Input((3,)), block])
     outer(np.ones((1, 3), "float32"), training=True)
     assert seen[-1] is True

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 
-from lamina.backend.jax._convert import promote, to_float
+from lamina.backend.jax._convert import promote, t, to_float
 
 _HALVES = (jnp.float16, jnp.bfloat16)
 
@@ -20,7 +20,9 @@ def _f(x):
 
 
 def _f2(a, b):
-    a, b = promote(a, b)
+    a, b = t(a), t(b)
+    if a.dtype != b.dtype:
+        a, b = promote(a, b)
     a, dtype = _f(a)
     b, _ = _f(b)
     return a, b, dtype

@@ -103,7 +103,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 def cdist(x, y):
-    x, y = promote(x, y)
+    x, y = t(x), t(y)
+    if x.dtype != y.dtype:
+        x, y = promote(x, y)
     x, y = to_float(x), to_float(y)
     diff = jnp.expand_dims(x, -2) - jnp.expand_dims(y, -3)
     return jnp.sqrt(jnp.sum(diff * diff, axis=-1))

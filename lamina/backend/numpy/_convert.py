@@ -43,6 +43,6 @@ def promote_many(*xs):
 def to_float(x):
     """An array, with ints and bools cast to floatx."""
     x = t(x)
-    if np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
+    if x.dtype.name == "bfloat16" or np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.complexfloating):
         return x
     return x.astype(to_native_dtype(config.floatx()))

@@ -21,7 +21,9 @@ def _f(x):
 
 
 def _f2(a, b):
-    a, b = promote(a, b)
+    a, b = t(a), t(b)
+    if a.dtype != b.dtype:
+        a, b = promote(a, b)
     a, dtype = _f(a)
     b, _ = _f(b)
     return a, b, dtype

@@ -125,7 +125,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 def cdist(x, y):
-    x, y = promote(x, y)
+    x, y = t(x), t(y)
+    if x.dtype != y.dtype:
+        x, y = promote(x, y)
     x, y = to_float(x), to_float(y)
     diff = x[..., :, None, :] - y[..., None, :, :]
     return np.sqrt(np.sum(diff * diff, axis=-1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from lamina.backend.torch._convert import promote, to_float
+from lamina.backend.torch._convert import promote, t, to_float
 
 _HALVES = (torch.float16, torch.bfloat16)
 
@@ -18,7 +18,9 @@ def _f(x):
 
 
 def _f2(a, b):
-    a, b = promote(a, b)
+    a, b = t(a), t(b)
+    if a.dtype != b.dtype:
+        a, b = promote(a, b)
     a, dtype = _f(a)
     b, _ = _f(b)
     return a, b, dtype

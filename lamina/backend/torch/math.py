@@ -121,7 +121,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 def cdist(x, y):
-    x, y = promote(x, y)
+    x, y = t(x), t(y)
+    if x.dtype != y.dtype:
+        x, y = promote(x, y)
     x, y = to_float(x), to_float(y)
     diff = x.unsqueeze(-2) - y.unsqueeze(-3)
     return torch.sqrt(torch.sum(diff * diff, dim=-1))

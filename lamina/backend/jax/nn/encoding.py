@@ -37,18 +37,23 @@ def polar(abs_, angle):
     return jax.lax.complex(abs_ * jnp.cos(angle), abs_ * jnp.sin(angle))
 
 
+def _check_channels(c, b):
+    if c % (b * b):
+        raise ValueError(
+            f"depth_to_space: the number of channels ({c}) must be divisible by block_size**2 ({b * b})."
+        )
+
+
 def depth_to_space(x, block_size, data_format="channels_last"):
     x = t(x)
     b = block_size
     if data_format == "channels_last":
         n, h, w, c = x.shape
-        if c % (b * b):
-            raise ValueError(f"depth_to_space: the number of channels ({c}) must be divisible by block_size**2 ({b * b}).")
+        _check_channels(c, b)
         x = x.reshape(n, h, w, b, b, c // (b * b)).transpose(0, 1, 3, 2, 4, 5)
         return x.reshape(n, h * b, w * b, c // (b * b))
     n, c, h, w = x.shape
-    if c % (b * b):
-        raise ValueError(f"depth_to_space: the number of channels ({c}) must be divisible by block_size**2 ({b * b}).")
+    _check_channels(c, b)
     x = x.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
     return x.reshape(n, c // (b * b), h * b, w * b)
 

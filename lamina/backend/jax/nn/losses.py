@@ -162,7 +162,9 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     inputs = t(inputs)
     inputs = inputs.astype(result_type(standardize_dtype(inputs.dtype), "float32"))
     if inputs.ndim != 3:
-        raise ValueError(f"ctc_decode: `inputs` must have shape (batch, max_time, num_classes). Received: {inputs.shape}.")
+        raise ValueError(
+            f"ctc_decode: `inputs` must have shape (batch, max_time, num_classes). Received: {inputs.shape}."
+        )
     if strategy == "greedy":
         return _ctc_greedy_decode(inputs, sequence_lengths, merge_repeated, mask_index)
     if strategy == "beam_search":

@@ -8,7 +8,9 @@ is traceable (no Python branching on values), so it works under ``jax.jit``.
 from __future__ import annotations
 
 import builtins
+import functools
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -144,6 +146,11 @@ def _nan_extreme(fn, fill, x, axis, keepdims):
     x = t(x)
     if not _is_float(x):
         return fn(x, axis=_ax(axis), keepdims=keepdims).astype(_NARROW[x.dtype])
+    return _nan_extreme_float(fn, fill, x, _ax(axis), keepdims)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 3, 4))
+def _nan_extreme_float(fn, fill, x, axis, keepdims):
     mask = jnp.isnan(x)
     out = fn(jnp.where(mask, fill, x), axis=_ax(axis), keepdims=keepdims)
     out = jnp.where(jnp.all(mask, axis=_ax(axis), keepdims=keepdims), jnp.nan, out)
@@ -177,6 +184,11 @@ def _nan_arg(fn, fill, x, axis, keepdims):
     x = t(x)
     if not _is_float(x):
         return fn(x, axis=axis, keepdims=keepdims).astype(_I32)
+    return _nan_arg_float(fn, fill, x, axis, keepdims)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 3, 4))
+def _nan_arg_float(fn, fill, x, axis, keepdims):
     mask = jnp.isnan(x)
     idx = fn(jnp.where(mask, fill, x), axis=axis, keepdims=keepdims).astype(_I32)
     return jnp.where(jnp.all(mask, axis=axis, keepdims=keepdims), jnp.int32(-1), idx)
@@ -224,7 +236,6 @@ def _quantile(x, q, axis, method, keepdims, out, ignore_nan, scale=None):
     """Quantiles by sorting, with numpy's methods ("nearest" rounds half to even, as numpy does;
     jnp.quantile rounds differently and jnp.percentile misses q=100 with "lower")."""
     cd = _compute(out)
-    x = x.astype(cd)
     q = jnp.asarray(q, dtype=cd)
     if scale is not None:
         q = q / scale
@@ -232,10 +243,18 @@ def _quantile(x, q, axis, method, keepdims, out, ignore_nan, scale=None):
     if axis is None:
         axes = tuple(range(ndim))
     else:
-        axes = tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
-        for a, orig in zip(axes, (axis,) if isinstance(axis, int) else axis):
-            if not -ndim <= orig < ndim:
-                raise IndexError(f"axis {orig} is out of bounds for a tensor of rank {ndim}")
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        for a in axes:
+            if not -ndim <= a < ndim:
+                raise IndexError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
+        axes = tuple(a % ndim for a in axes)
+    return _sorted_quantile(x.astype(cd), q, axes, method, keepdims, out, ignore_nan)
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3, 4, 5, 6))
+def _sorted_quantile(x, q, axes, method, keepdims, out, ignore_nan):
+    cd = x.dtype
+    ndim = x.ndim
     others = [i for i in range(ndim) if i not in axes]
     y = jnp.transpose(x, others + list(axes)).reshape([x.shape[i] for i in others] + [-1])
     n = y.shape[-1]

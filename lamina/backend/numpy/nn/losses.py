@@ -147,7 +147,9 @@ def _ctc_decode_input(inputs):
     dtype = result_type(inputs.dtype.name, "float32")
     inputs = inputs.astype(dtype, copy=False)
     if inputs.ndim != 3:
-        raise ValueError(f"ctc_decode: `inputs` must have shape (batch, max_time, num_classes). Received: {inputs.shape}.")
+        raise ValueError(
+            f"ctc_decode: `inputs` must have shape (batch, max_time, num_classes). Received: {inputs.shape}."
+        )
     return inputs
 
 

@@ -85,7 +85,10 @@ def normalize(x, axis=-1, order=2, epsilon=None):
         out = x * np.minimum(inv, np.asarray(1.0 / epsilon, x.dtype))
     else:
         a = np.abs(x)
-        norm = np.sum(a, axis=axis, keepdims=True) if order == 1 else np.sum(a**order, axis=axis, keepdims=True) ** (1.0 / order)
+        if order == 1:
+            norm = np.sum(a, axis=axis, keepdims=True)
+        else:
+            norm = np.sum(a**order, axis=axis, keepdims=True) ** (1.0 / order)
         out = x / np.maximum(norm, np.asarray(epsilon, x.dtype)).astype(x.dtype, copy=False)
     return out.reshape(()) if scalar else out
 
