@@ -7,9 +7,9 @@ and ``linspace`` / ``logspace`` to the promoted float dtype of their bounds.
 
 Example:
     >>> from lamina import ops
-    >>> ops.zeros((2, 3)).dtype
+    >>> ops.dtype(ops.zeros((2, 3)))
     'float32'
-    >>> ops.arange(5).dtype
+    >>> ops.dtype(ops.arange(5))
     'int32'
 """
 
@@ -46,12 +46,23 @@ def _shape(op: str, shape) -> tuple:
     if isinstance(shape, KerasTensor):
         raise TypeError(f"{op}: `shape` must be concrete, received the symbolic tensor {shape.name}.")
     if not isinstance(shape, (list, tuple)) and getattr(shape, "ndim", 0) == 0:
-        return (_int(op, "shape", shape, minimum=0),)
+        try:
+            return (_int(op, "shape", shape, minimum=0),)
+        except TypeError:
+            raise TypeError(f"{op}: expected `shape` to be an int or a tuple of ints, received {shape!r}.") from None
     try:
         dims = list(shape)
     except TypeError:
         raise TypeError(f"{op}: expected `shape` to be an int or a tuple of ints, received {shape!r}.") from None
-    return tuple(_int(op, "shape", d, minimum=0) for d in dims)
+    out = []
+    for d in dims:
+        try:
+            out.append(_int(op, "shape", d, minimum=0))
+        except TypeError:
+            raise TypeError(f"{op}: expected `shape` to contain only ints, received {shape!r}.") from None
+        except ValueError:
+            raise ValueError(f"{op}: expected `shape` to contain non-negative ints, received {shape!r}.") from None
+    return tuple(out)
 
 
 def _kept_dtype(x) -> str:
@@ -89,7 +100,7 @@ def _scalar(op: str, name: str, value):
 
 # --- fill ----------------------------------------------------------------------------
 
-def zeros(shape, dtype=None):
+def zeros(shape, dtype: str | None = None):
     """A tensor of zeros (dtype defaults to floatx).
 
     Example:
@@ -99,12 +110,12 @@ def zeros(shape, dtype=None):
     return B.numpy.zeros(_shape("zeros", shape), dtype=_dtype(dtype))
 
 
-def ones(shape, dtype=None):
+def ones(shape, dtype: str | None = None):
     """A tensor of ones (dtype defaults to floatx)."""
     return B.numpy.ones(_shape("ones", shape), dtype=_dtype(dtype))
 
 
-def empty(shape, dtype=None):
+def empty(shape, dtype: str | None = None):
     """An uninitialized tensor (dtype defaults to floatx); its values are arbitrary."""
     return B.numpy.empty(_shape("empty", shape), dtype=_dtype(dtype))
 
@@ -114,7 +125,7 @@ def _full_spec(shape, fill_value, dtype=None):
 
 
 @symbolic_op(_full_spec)
-def full(shape, fill_value, dtype=None):
+def full(shape, fill_value, dtype: str | None = None):
     """A tensor of ``shape`` filled with ``fill_value`` (dtype defaults to floatx, as in Keras).
 
     Example:
@@ -132,25 +143,25 @@ def _full_like_spec(x, fill_value, dtype=None):
 
 
 @symbolic_op(_like_spec)
-def zeros_like(x, dtype=None):
+def zeros_like(x, dtype: str | None = None):
     """Zeros with the shape (and, by default, the dtype) of ``x``."""
     return B.numpy.zeros_like(x, dtype=_dtype(dtype))
 
 
 @symbolic_op(_like_spec)
-def ones_like(x, dtype=None):
+def ones_like(x, dtype: str | None = None):
     """Ones with the shape (and, by default, the dtype) of ``x``."""
     return B.numpy.ones_like(x, dtype=_dtype(dtype))
 
 
 @symbolic_op(_like_spec)
-def empty_like(x, dtype=None):
+def empty_like(x, dtype: str | None = None):
     """An uninitialized tensor with the shape (and, by default, the dtype) of ``x``."""
     return B.numpy.empty_like(x, dtype=_dtype(dtype))
 
 
 @symbolic_op(_full_like_spec)
-def full_like(x, fill_value, dtype=None):
+def full_like(x, fill_value, dtype: str | None = None):
     """``fill_value`` with the shape (and, by default, the dtype) of ``x``.
 
     Example:
@@ -161,7 +172,7 @@ def full_like(x, fill_value, dtype=None):
 
 # --- ranges --------------------------------------------------------------------------------
 
-def arange(start, stop=None, step=None, dtype=None):
+def arange(start, stop=None, step=None, dtype: str | None = None):
     """Evenly spaced values in ``[start, stop)``; ``arange(n)`` counts from 0.
 
     The dtype defaults to the promoted dtype of the arguments given (Python
@@ -217,7 +228,8 @@ def _linspace_spec(start, stop, num=50, endpoint=True, retstep=False, dtype=None
 
 
 @symbolic_op(_linspace_spec)
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: str | None = None, axis: int = 0):
     """``num`` evenly spaced samples from ``start`` to ``stop`` (inclusive unless ``endpoint=False``).
 
     ``start`` and ``stop`` may be tensors; the samples are stacked along ``axis``.
@@ -240,7 +252,8 @@ def _logspace_spec(start, stop, num=50, endpoint=True, base=10, dtype=None, axis
 
 
 @symbolic_op(_logspace_spec)
-def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base: float = 10,
+             dtype: str | None = None, axis: int = 0):
     """``base ** linspace(start, stop, num)``: samples evenly spaced on a log scale.
 
     Example:
@@ -258,7 +271,7 @@ def _geomspace_spec(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 
 @symbolic_op(_geomspace_spec)
-def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype: str | None = None, axis: int = 0):
     """A geometric progression from ``start`` to ``stop`` (dtype defaults to floatx).
 
     Example:
@@ -272,7 +285,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 # --- matrices ----------------------------------------------------------------------------------
 
-def eye(N, M=None, k=0, dtype=None):
+def eye(N: int, M: int | None = None, k: int = 0, dtype: str | None = None):
     """A 2-D tensor with ones on the ``k``-th diagonal and zeros elsewhere (floatx by default).
 
     Example:
@@ -283,13 +296,13 @@ def eye(N, M=None, k=0, dtype=None):
     return B.numpy.eye(N, M, k=_int("eye", "k", k), dtype=_dtype(dtype))
 
 
-def identity(n, dtype=None):
+def identity(n: int, dtype: str | None = None):
     """The ``n x n`` identity matrix (floatx by default)."""
     n = _int("identity", "n", n, minimum=0)
     return B.numpy.identity(n, dtype=_dtype(dtype))
 
 
-def tri(N, M=None, k=0, dtype=None):
+def tri(N: int, M: int | None = None, k: int = 0, dtype: str | None = None):
     """A 2-D tensor with ones at and below the ``k``-th diagonal (floatx by default).
 
     Example:
@@ -320,7 +333,7 @@ def _meshgrid_spec(*x, indexing="xy"):
 
 
 @symbolic_op(_meshgrid_spec)
-def meshgrid(*x, indexing="xy"):
+def meshgrid(*x, indexing: str = "xy"):
     """Coordinate grids from 1-D coordinate vectors (a list, one grid per input).
 
     With ``indexing="xy"`` (Cartesian) the first two output dimensions are
@@ -343,11 +356,11 @@ def _array_spec(x, dtype=None):
 
 
 @symbolic_op(_array_spec)
-def array(x, dtype=None):
+def array(x, dtype: str | None = None):
     """``x`` (array-like) as a tensor, optionally cast to ``dtype``.
 
     Example:
-        >>> ops.array([[1, 2], [3, 4]]).dtype
+        >>> ops.dtype(ops.array([[1, 2], [3, 4]]))
         'int32'
     """
     return B.numpy.array(x, dtype=_dtype(dtype))
@@ -372,7 +385,7 @@ def _vander_spec(x, N=None, increasing=False):
 
 
 @symbolic_op(_vander_spec)
-def vander(x, N=None, increasing=False):
+def vander(x, N: int | None = None, increasing: bool = False):
     """Vandermonde matrix: columns are powers of the 1-D ``x`` (decreasing unless ``increasing``).
 
     Example:
@@ -418,7 +431,7 @@ def hanning(x):
     return B.numpy.hanning(_window_length("hanning", x))
 
 
-def kaiser(x, beta):
+def kaiser(x, beta: float):
     """The Kaiser window of length ``x`` with shape parameter ``beta`` (floatx)."""
     length = _window_length("kaiser", x)
     if isinstance(beta, KerasTensor):

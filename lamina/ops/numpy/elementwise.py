@@ -11,9 +11,9 @@ Output dtypes follow Keras 3:
 
 Example:
     >>> from lamina import ops
-    >>> ops.sqrt([1, 4]).dtype        # ints become floatx
+    >>> ops.dtype(ops.sqrt([1, 4]))        # ints become floatx
     'float32'
-    >>> ops.add(ops.ones(2, "int8"), 1).dtype
+    >>> ops.dtype(ops.add(ops.ones(2, "int8"), 1))
     'int8'
 """
 
@@ -217,7 +217,7 @@ def _round_spec(x, decimals=0):
 
 
 @symbolic_op(_round_spec)
-def round(x, decimals=0):
+def round(x, decimals: int = 0):
     """Round half to even to ``decimals`` decimal places (keeps the dtype).
 
     Example:
@@ -276,7 +276,7 @@ def _nan_to_num_spec(x, nan=0.0, posinf=None, neginf=None):
 
 
 @symbolic_op(_nan_to_num_spec)
-def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(x, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None):
     """Replace NaN with ``nan`` and infinities with ``posinf`` / ``neginf``.
 
     Infinities default to the largest finite values of the dtype.
@@ -788,7 +788,7 @@ def logical_xor(x1, x2):
 
 
 @symbolic_op(_isclose_spec)
-def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+def isclose(x1, x2, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False):
     """True where ``|x1 - x2| <= atol + rtol * |x2|``.
 
     Example:
@@ -798,6 +798,6 @@ def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
 
 
 @symbolic_op(_allclose_spec)
-def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+def allclose(x1, x2, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False):
     """A scalar bool tensor: True if :func:`isclose` holds everywhere."""
     return B.numpy.allclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)

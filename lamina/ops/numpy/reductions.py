@@ -142,7 +142,7 @@ def _fail(op: str, exc: Exception, x=None, **received) -> Exception:
             try:
                 _axes(op, received["axis"], len(_spec.shape_of(x)))
             except (ValueError, TypeError) as axis_error:
-                return type(axis_error)(f"{axis_error} (input shape {_spec.shape_of(x)})")
+                return type(axis_error)(f"{str(axis_error).rstrip('.')} (input shape {_spec.shape_of(x)}).")
     cls = TypeError if isinstance(exc, TypeError) else ValueError
     return cls(f"{op}: cannot compute{where}" + (f" with {args}" if args else "") + f": {exc}")
 

@@ -23,6 +23,10 @@ def _fill(value):
     return value if value.__class__ in (int, float, bool) else t(value)
 
 
+def _as(x, dtype):
+    return jnp.asarray(_fill(x), dtype=dtype)
+
+
 def zeros(shape, dtype=None):
     return jnp.zeros(shape, dtype=_native(dtype))
 
@@ -66,8 +70,8 @@ def _is_inexact(native):
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     native = to_native_dtype(dtype)
     compute = native if _is_inexact(native) else jnp.float32
-    out = jnp.linspace(_fill(start), _fill(stop), num=num, endpoint=endpoint, retstep=retstep, dtype=compute,
-                       axis=axis)
+    out = jnp.linspace(_as(start, compute), _as(stop, compute), num=num, endpoint=endpoint, retstep=retstep,
+                       dtype=compute, axis=axis)
     samples, step = out if retstep else (out, None)
     if not _is_inexact(native):
         samples = jnp.floor(samples).astype(native)
@@ -80,15 +84,16 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     native = to_native_dtype(dtype)
     compute = native if _is_inexact(native) else jnp.float32
-    out = jnp.logspace(_fill(start), _fill(stop), num=num, endpoint=endpoint, base=base, dtype=compute, axis=axis)
-    return out if compute == native else jnp.floor(out).astype(native)
+    out = jnp.logspace(_as(start, compute), _as(stop, compute), num=num, endpoint=endpoint, base=base,
+                       dtype=compute, axis=axis)
+    return out if compute == native else out.astype(native)
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     native = to_native_dtype(dtype)
     compute = native if _is_inexact(native) else jnp.float32
-    out = jnp.geomspace(_fill(start), _fill(stop), num=num, endpoint=endpoint, dtype=compute, axis=axis)
-    return out if compute == native else jnp.floor(out).astype(native)
+    out = jnp.geomspace(_as(start, compute), _as(stop, compute), num=num, endpoint=endpoint, dtype=compute, axis=axis)
+    return out if compute == native else out.astype(native)
 
 
 def eye(N, M=None, k=0, dtype=None):

@@ -129,7 +129,7 @@ def _names(*xs):
 
 def _require(op, dtype, allowed, what, *xs):
     if dtype not in allowed:
-        raise TypeError(f"{op}: expected {what} tensors, received {_names(*xs)}.")
+        raise TypeError(f"{op}: expected {what}, received {_names(*xs)}.")
 
 
 # --- unary, same dtype ---------------------------------------------------------
@@ -215,7 +215,7 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 def bitwise_invert(x):
     x = t(x)
-    _require("bitwise_invert", x.dtype, _INT_OR_BOOL, "integer or boolean", x)
+    _require("bitwise_invert", x.dtype, _INT_OR_BOOL, "integer or boolean tensors", x)
     return jnp.invert(x)
 
 
@@ -396,13 +396,13 @@ def fmod(x1, x2):
 
 def gcd(x1, x2):
     x1, x2 = _pair(x1, x2)
-    _require("gcd", _dtype(x1, x2), _INTS, "integer", x1, x2)
+    _require("gcd", _dtype(x1, x2), _INTS, "integer tensors", x1, x2)
     return jnp.gcd(x1, x2)
 
 
 def lcm(x1, x2):
     x1, x2 = _pair(x1, x2)
-    _require("lcm", _dtype(x1, x2), _INTS, "integer", x1, x2)
+    _require("lcm", _dtype(x1, x2), _INTS, "integer tensors", x1, x2)
     return jnp.lcm(x1, x2)
 
 
@@ -410,11 +410,11 @@ def _bitwise(fn, name, shift=False):
     def kernel(x, y):
         if shift and y.__class__ is int and x.__class__ is not int:
             x = t(x)  # a Python int shift keeps x's dtype, 64 bits included (as in Keras)
-            _require(name, x.dtype, _INT_OR_BOOL, "integer or boolean", x)
+            _require(name, x.dtype, _INT_OR_BOOL, "integer or boolean tensors", x)
             return fn(x, y) if x.dtype != _BOOL else fn(x.astype(jnp.int8), y).astype(bool)
         x, y = _pair(x, y)
         dtype = _dtype(x, y)
-        _require(name, dtype, _INT_OR_BOOL, "integer or boolean", x, y)
+        _require(name, dtype, _INT_OR_BOOL, "integer or boolean tensors", x, y)
         if shift and dtype == _BOOL:
             return _via_int8(fn, x, y)
         return fn(x, y)

@@ -20,6 +20,10 @@ def _native(dtype):
     return to_native_dtype(dtype or config.floatx())
 
 
+def _as(x, dtype):
+    return np.asarray(t(x), dtype=dtype)
+
+
 def zeros(shape, dtype=None):
     return np.zeros(shape, dtype=_native(dtype))
 
@@ -57,35 +61,51 @@ def full_like(x, fill_value, dtype=None):
 
 
 def arange(start, stop, step, dtype):
-    native = to_native_dtype(dtype)
+    native = np.dtype(to_native_dtype(dtype))
     if native == _BF16:
         return np.arange(start, stop, step, dtype=np.float32).astype(native)
     return np.arange(start, stop, step, dtype=native)
 
 
+def _compute_dtype(native):
+    """The float type to interpolate in: the target's own, float32 for bfloat16, float64 for ints."""
+    if native.kind in "fc":
+        return native
+    return np.float32 if native == _BF16 else np.float64
+
+
+def _to_target(out, native, floor):
+    if native.kind not in "fc" and native != _BF16:
+        out = np.floor(out) if floor else np.trunc(out)
+    return out.astype(native, copy=False)
+
+
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    native = to_native_dtype(dtype)
-    compute = np.float32 if native == _BF16 else native
-    out = np.linspace(t(start), t(stop), num=num, endpoint=endpoint, retstep=retstep, dtype=compute, axis=axis)
+    native = np.dtype(to_native_dtype(dtype))
+    compute = _compute_dtype(native)
+    out = np.linspace(_as(start, compute), _as(stop, compute), num=num, endpoint=endpoint, retstep=retstep,
+                      dtype=compute, axis=axis)
     if retstep:
         samples, step = out
         step_dtype = native if native.kind in "fc" or native == _BF16 else to_native_dtype(config.floatx())
-        return samples.astype(native, copy=False), np.asarray(step, dtype=step_dtype)
-    return out.astype(native, copy=False)
+        return _to_target(samples, native, floor=True), np.asarray(step, dtype=step_dtype)
+    return _to_target(out, native, floor=True)
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
-    native = to_native_dtype(dtype)
-    compute = np.float32 if native == _BF16 else native
-    out = np.logspace(t(start), t(stop), num=num, endpoint=endpoint, base=base, dtype=compute, axis=axis)
-    return out.astype(native, copy=False)
+    native = np.dtype(to_native_dtype(dtype))
+    compute = _compute_dtype(native)
+    out = np.logspace(_as(start, compute), _as(stop, compute), num=num, endpoint=endpoint, base=base,
+                      dtype=compute, axis=axis)
+    return _to_target(out, native, floor=False)
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    native = to_native_dtype(dtype)
-    compute = np.float32 if native == _BF16 else native
-    out = np.geomspace(t(start), t(stop), num=num, endpoint=endpoint, dtype=compute, axis=axis)
-    return out.astype(native, copy=False)
+    native = np.dtype(to_native_dtype(dtype))
+    compute = _compute_dtype(native)
+    out = np.geomspace(_as(start, compute), _as(stop, compute), num=num, endpoint=endpoint, dtype=compute,
+                       axis=axis)
+    return _to_target(out, native, floor=False)
 
 
 def eye(N, M=None, k=0, dtype=None):
@@ -138,5 +158,5 @@ def kaiser(x, beta):
 
 def vander(x, N=None, increasing=False):
     x = t(x)
-    compute = x.dtype if x.dtype.kind in "fc" or x.dtype == _BF16 else _native(None)
+    compute = x.dtype if x.dtype.kind in "fc" else np.float32 if x.dtype == _BF16 else _native(None)
     return np.vander(x.astype(compute, copy=False), N=N, increasing=increasing).astype(x.dtype, copy=False)

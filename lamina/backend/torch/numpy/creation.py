@@ -102,18 +102,18 @@ def _interpolate(start, stop, num, endpoint, compute):
     return y, step
 
 
-def _finish(y, native, axis):
+def _finish(y, native, axis, floor=False):
     if axis != 0:
         y = torch.movedim(y, 0, axis)
     if native not in _INEXACT:
-        y = torch.floor(y)
+        y = torch.floor(y) if floor else torch.trunc(y)
     return y.to(native)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     native = _DTYPES[dtype]
     y, step = _interpolate(start, stop, num, endpoint, _compute_dtype(native))
-    out = _finish(y, native, axis)
+    out = _finish(y, native, axis, floor=True)
     if retstep:
         step_dtype = native if native in _INEXACT else _native(None)
         return out, step.to(step_dtype)

@@ -157,7 +157,7 @@ def _names(*xs):
 
 def _require(op, dtype, allowed, what, *xs):
     if dtype not in allowed:
-        raise TypeError(f"{op}: expected {what} tensors, received {_names(*xs)}.")
+        raise TypeError(f"{op}: expected {what}, received {_names(*xs)}.")
 
 
 # --- unary, same dtype ---------------------------------------------------------
@@ -260,7 +260,7 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 def bitwise_invert(x):
     x = t(x)
-    _require("bitwise_invert", x.dtype, _INT_OR_BOOL, "integer or boolean", x)
+    _require("bitwise_invert", x.dtype, _INT_OR_BOOL, "integer or boolean tensors", x)
     if x.dtype in _WIDE_UINT:
         return torch.bitwise_not(x.to(torch.int64)).to(x.dtype)
     return torch.bitwise_not(x)
@@ -397,14 +397,36 @@ floor_divide = _arith(lambda a, b: a // b, "floor_divide", via_int8_for_bool=Tru
 power = _arith(lambda a, b: a ** b, "power", via_int8_for_bool=True)
 mod = _arith(lambda a, b: a % b, "mod", bool_to_int32=True)
 fmod = _arith(torch.fmod, "fmod", bool_to_int32=True, scalars=False)
-maximum = _arith(torch.maximum, "maximum", scalars=False)
-minimum = _arith(torch.minimum, "minimum", scalars=False)
+
+
+def _extremum(fn, bound, name):
+    """maximum / minimum; against a weak Python scalar this is a clamp (no scalar tensor to build)."""
+    general = _arith(fn, name, scalars=False)
+
+    def kernel(x1, x2):
+        c1, c2 = x1.__class__, x2.__class__
+        if c2 is int or c2 is float:
+            x, s = x1, x2
+        elif c1 is int or c1 is float:
+            x, s = x2, x1
+        else:
+            return general(x1, x2)
+        if isinstance(x, Tensor) and x.dtype in (_KEEPS_FLOAT if s.__class__ is float else _KEEPS_INT):
+            return torch.clamp(x, **{bound: s})
+        return general(x1, x2)
+
+    kernel.__name__ = kernel.__qualname__ = name
+    return kernel
+
+
+maximum = _extremum(torch.maximum, "min", "maximum")
+minimum = _extremum(torch.minimum, "max", "minimum")
 fmax = _arith(torch.fmax, "fmax", scalars=False)
 fmin = _arith(torch.fmin, "fmin", scalars=False)
 
 
 def _integer_op(fn, name, allow_bool, shift=False):
-    what = "integer or boolean" if allow_bool else "integer"
+    what = "integer or boolean tensors" if allow_bool else "integer tensors"
     allowed = _INT_OR_BOOL if allow_bool else _INTS
 
     def kernel(x, y):
