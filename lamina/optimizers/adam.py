@@ -9,38 +9,48 @@ from lamina.saving.serialization import builtin
 
 @builtin("keras.optimizers")
 class Adam(Optimizer):
-    """Example:
-        >>> lamina.optimizers.Adam(learning_rate=1e-3)
+    """Adam: adaptive moment estimation.
+
+    ``m += (g - m)(1 - beta_1)``, ``v += (g^2 - v)(1 - beta_2)``,
+    ``w -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)``
+    (with ``amsgrad``, ``v`` is replaced by its running maximum).
+
+    Example:
+        >>> opt = lamina.optimizers.Adam(learning_rate=1e-3, amsgrad=True)
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
                  ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name="adam", **kwargs):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
                          ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
                          loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs)
+                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.amsgrad = amsgrad
 
-    def build(self, variables):
-        super().build(variables)
-        self._momentums, self._velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
         if self.amsgrad:
-            self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
+            self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
     def update_step(self, gradient, variable, learning_rate):
-        i = self._var_index(variable)
+        dtype = variable.dtype
+        lr = ops.cast(learning_rate, dtype)
+        gradient = ops.cast(gradient, dtype)
+        local_step = ops.cast(ops.add(self.iterations, 1), dtype)
+        beta_1_power = ops.power(ops.cast(self.beta_1, dtype), local_step)
+        beta_2_power = ops.power(ops.cast(self.beta_2, dtype), local_step)
+        i = self._get_variable_index(variable)
         m, v = self._momentums[i], self._velocities[i]
-        step = ops.cast(ops.add(self.iterations.value, 1), variable._dtype)
-        beta_1_power = ops.power(ops.cast(self.beta_1, variable._dtype), step)
-        beta_2_power = ops.power(ops.cast(self.beta_2, variable._dtype), step)
-        alpha = ops.divide(ops.multiply(learning_rate, ops.sqrt(ops.subtract(1, beta_2_power))),
-                           ops.subtract(1, beta_1_power))
+        alpha = ops.divide(ops.multiply(lr, ops.sqrt(ops.subtract(1, beta_2_power))), ops.subtract(1, beta_1_power))
         m.assign_add(ops.multiply(ops.subtract(gradient, m.value), 1 - self.beta_1))
         v.assign_add(ops.multiply(ops.subtract(ops.square(gradient), v.value), 1 - self.beta_2))
         velocity = v.value
@@ -52,5 +62,6 @@ class Adam(Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad})
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                       "amsgrad": self.amsgrad})
         return config

@@ -1,6 +1,8 @@
-"""SGD with optional (Nesterov) momentum."""
+"""SGD: gradient descent with optional (Nesterov) momentum."""
 
 from __future__ import annotations
+
+import numbers
 
 from lamina import ops
 from lamina.optimizers.base_optimizer import Optimizer
@@ -9,37 +11,52 @@ from lamina.saving.serialization import builtin
 
 @builtin("keras.optimizers")
 class SGD(Optimizer):
-    """Example:
-        >>> lamina.optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
+    """Gradient descent (with momentum).
+
+    ``velocity = momentum * velocity - lr * g``; ``w += velocity`` (or, with
+    ``nesterov``, ``w += momentum * velocity - lr * g``); plain ``w -= lr * g``
+    when ``momentum`` is 0.
+
+    Example:
+        >>> opt = lamina.optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-                 name="SGD", **kwargs):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                 name=None, **kwargs):
+        super().__init__(learning_rate=learning_rate, name=name, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
                          ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
                          loss_scale_factor=loss_scale_factor,
-                         gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"SGD: `momentum` must be in [0, 1], received {momentum}.")
+                         gradient_accumulation_steps=gradient_accumulation_steps, **kwargs)
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: `momentum` must be a float between [0, 1]. Received: momentum={momentum!r}")
         self.momentum = momentum
         self.nesterov = nesterov
 
     def build(self, variables):
+        if self.built:
+            return
         super().build(variables)
-        self._momentums = self.add_optimizer_variables(variables, "momentum") if self.momentum != 0 else []
+        self.momentums = []
+        if self.momentum != 0:
+            self.momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        lr = ops.cast(learning_rate, dtype)
+        gradient = ops.cast(gradient, dtype)
+        step = ops.multiply(gradient, lr)
         if self.momentum == 0:
-            variable.assign_sub(ops.multiply(gradient, learning_rate))
+            variable.assign_sub(step)
             return
-        m = self._momentums[self._var_index(variable)]
-        new_m = ops.subtract(ops.multiply(m.value, self.momentum), ops.multiply(gradient, learning_rate))
+        m = self.momentums[self._get_variable_index(variable)]
+        momentum = ops.cast(self.momentum, dtype)
+        new_m = ops.subtract(ops.multiply(m.value, momentum), step)
         m.assign(new_m)
         if self.nesterov:
-            variable.assign_add(ops.subtract(ops.multiply(new_m, self.momentum), ops.multiply(gradient, learning_rate)))
+            variable.assign_add(ops.subtract(ops.multiply(new_m, momentum), step))
         else:
             variable.assign_add(new_m)
 

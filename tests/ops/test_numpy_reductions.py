@@ -283,7 +283,7 @@ DTYPE_OPS = {
 }
 
 # on jax every eager call compiles; a representative subset keeps the file fast
-JAX_EAGER_DTYPES = ("bool", "uint8", "int16", "int32", "bfloat16", "float32")
+JAX_EAGER_DTYPES = ("bool", "uint8", "int16", "bfloat16")
 
 # lamina refuses these on purpose (Keras's symbolic op accepts them, its kernels fail)
 REFUSED = {("ptp", "bool")}

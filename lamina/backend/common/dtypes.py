@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from lamina import config
@@ -166,7 +168,12 @@ def result_type(*dtypes) -> str:
     """
     if not dtypes:
         return config.floatx()
-    pairs = [_dtype_and_weak(config.floatx() if d is None else d) for d in dtypes]
+    pairs = tuple(_dtype_and_weak(config.floatx() if d is None else d) for d in dtypes)
+    return _combine(pairs, config.floatx())
+
+
+@functools.lru_cache(maxsize=4096)
+def _combine(pairs: tuple, floatx: str) -> str:
     names = [p[0] for p in pairs]
     weaks = [p[1] for p in pairs]
     if len(pairs) == 1:
