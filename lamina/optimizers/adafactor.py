@@ -46,6 +46,7 @@ class Adafactor(Optimizer):
                 for slots in (self._r, self._c):
                     placeholder = Variable(ops.convert_to_tensor(0, dtype="int32"), dtype="int32",
                                            trainable=False, name=var.name)
+                    placeholder.path = f"{self.name}/{var.name}"
                     slots.append(self._track_variable(placeholder))
             elif self._overwrite_variable_with_gradient(var):
                 self._r.append(None)

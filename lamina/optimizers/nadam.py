@@ -38,8 +38,8 @@ class Nadam(Optimizer):
         super().build(var_list)
         self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
         u_product = Variable(ops.convert_to_tensor(1.0, dtype=dtype), dtype=dtype, trainable=False,
-                             name="u_product")
-        u_product.path = f"{self.name}/u_product"
+                             name="variable")
+        u_product.path = f"{self.name}/variable"
         self._u_product = self._track_variable(u_product)
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):

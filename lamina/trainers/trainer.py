@@ -74,8 +74,20 @@ class Trainer:
     def compiled(self) -> bool:
         return self.__dict__.get("_compiled", False)
 
+    def _symbolic_outputs(self) -> list:
+        try:
+            return list(getattr(self, "outputs", None) or [])
+        except (AttributeError, TypeError):
+            return []
+
+    def _symbolic_inputs(self) -> list:
+        try:
+            return list(getattr(self, "inputs", None) or [])
+        except (AttributeError, TypeError):
+            return []
+
     def _output_names(self) -> list:
-        outputs = getattr(self, "_flat_outputs", None)
+        outputs = self._symbolic_outputs()
         if outputs:
             return [t._keras_history.operation.name for t in outputs]
         return []
@@ -346,12 +358,13 @@ class Trainer:
 
     def _check_sparse_labels(self, adapter):
         """Integer labels outside [0, classes) for sparse crossentropy fail here, before any step."""
-        if self._compile_loss is None or adapter.y is None or not getattr(self, "_flat_outputs", None):
+        outputs = self._symbolic_outputs()
+        if self._compile_loss is None or adapter.y is None or not outputs:
             return
         ys = tree.flatten(adapter.y) if isinstance(adapter.y, (list, dict)) else [adapter.y]
         if len(ys) != len(self._compile_loss.losses):
             return
-        for loss, y, out in zip(self._compile_loss.losses, ys, self._flat_outputs):
+        for loss, y, out in zip(self._compile_loss.losses, ys, outputs):
             sparse, ignore = _sparse_loss_settings(loss)
             classes = out.shape[-1]
             if not sparse or classes is None or not np.issubdtype(np.asarray(y).dtype, np.number):
@@ -369,7 +382,7 @@ class Trainer:
     def _check_data_against_model(self, adapter):
         if not isinstance(adapter, data_adapters.ArrayDataAdapter):
             return
-        inputs = getattr(self, "_flat_inputs", None)
+        inputs = self._symbolic_inputs()
         if not inputs:
             return
         flat_x = tree.flatten(adapter.x)

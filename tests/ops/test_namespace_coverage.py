@@ -6,7 +6,7 @@ import pytest
 
 from lamina import ops
 
-NAMESPACES = ["", "nn", "numpy", "math", "linalg", "image"]
+NAMESPACES = ["", "nn", "numpy", "linalg", "image"]
 
 
 def _public(module):

@@ -51,6 +51,11 @@ def analyze_equation(equation: str, bias_axes, input_shape, output_shape):
             f"spec {out_spec!r} of {equation!r}."
         )
     in_dims = input_shape[in_offset:in_offset + len(in_chars)]
+    # Unknown output sizes are taken from the input axis with the same letter.
+    for i, c in enumerate(out_chars):
+        if out_dims[i] is None and c in in_chars:
+            out_dims[i] = in_dims[in_chars.index(c)]
+            full_output[out_offset + i] = out_dims[i]
     kernel_shape = []
     for c in kernel_spec:
         if c in in_chars:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from lamina.backend.common.dtypes import ALLOWED_DTYPES, result_type
@@ -82,11 +83,15 @@ def _check_subscripts(subscripts, operands):
 
 
 def einsum(subscripts, *operands, **kwargs):
-    operands = [t(x) for x in operands]
+    operands = [x if isinstance(x, (int, float, complex)) else t(x) for x in operands]
+    first = operands[0].dtype if operands and isinstance(operands[0], jax.Array) else None
+    same = first is not None and all(isinstance(x, jax.Array) and x.dtype == first for x in operands)
+    if not same:
+        operands = promote_many(*operands)
     _check_subscripts(subscripts, operands)
-    if all(x.dtype == _I8 for x in operands):
+    if same and first == _I8:  # Keras: int8 operands accumulate and return int32
         return jnp.einsum(subscripts, *operands, preferred_element_type=_I32, **kwargs)
-    return jnp.einsum(subscripts, *promote_many(*operands), **kwargs)
+    return jnp.einsum(subscripts, *operands, **kwargs)
 
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):

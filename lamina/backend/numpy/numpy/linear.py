@@ -86,10 +86,15 @@ def tensordot(x1, x2, axes=2):
 
 
 def einsum(subscripts, *operands, **kwargs):
-    operands = [t(x) for x in operands]
-    if all(x.dtype == _I8 for x in operands):
-        return np.einsum(subscripts, *[x.astype(_I32) for x in operands], **kwargs)
-    operands = promote_many(*operands)
+    operands = [x if isinstance(x, (int, float, complex)) else t(x) for x in operands]
+    first = operands[0].dtype if operands and isinstance(operands[0], np.ndarray) else None
+    if first is not None and all(isinstance(x, np.ndarray) and x.dtype == first for x in operands):
+        if first == _I8:  # Keras: int8 operands accumulate and return int32
+            return np.einsum(subscripts, *[x.astype(_I32) for x in operands], **kwargs)
+        if first in _WIDE64:
+            operands = promote_many(*operands)
+    else:
+        operands = promote_many(*operands)
     dtype = operands[0].dtype
     if dtype == _BF16:  # np.einsum has no bfloat16 loops
         return np.einsum(subscripts, *[x.astype(_F32) for x in operands], **kwargs).astype(dtype)

@@ -147,14 +147,22 @@ def _check_ellipsis(subscripts, operands):
             raise ValueError(f"the output {rhs!r} drops the dimensions covered by '...'")
 
 
+def _einsum_operands(operands):
+    """Operands of one dtype pass as they are (int8 computes in int32); others are promoted."""
+    operands = [x if isinstance(x, (int, float, complex)) else t(x) for x in operands]
+    first = operands[0].dtype if operands and isinstance(operands[0], torch.Tensor) else None
+    if first is not None and all(isinstance(x, torch.Tensor) and x.dtype == first for x in operands):
+        if first == _I8:  # Keras: int8 operands accumulate and return int32
+            return [x.to(_I32) for x in operands]
+        if first not in _WIDE64:
+            return list(operands)
+    return promote_many(*operands)
+
+
 def einsum(subscripts, *operands, **kwargs):
-    operands = [t(x) for x in operands]
+    operands = _einsum_operands(operands)
     if "..." in subscripts and "->" in subscripts:
         _check_ellipsis(subscripts, operands)
-    if all(x.dtype == _I8 for x in operands):
-        operands = [x.to(_I32) for x in operands]
-    else:
-        operands = promote_many(*operands)
     dtype = operands[0].dtype
     cd = _compute_dtype(dtype, operands[0].device)
     if cd is None:
