@@ -126,6 +126,17 @@ def deserialize(config, custom_objects=None):
                                                    module_objects=_module_objects())
 
 
+def _deserialize_function(config):
+    """A metric function from its serialized form (names resolve to functions before classes)."""
+    name = config if isinstance(config, str) else None
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        name = config.get("config")
+    fn = globals().get(name) if isinstance(name, str) and not name.startswith("_") else None
+    if callable(fn) and not _inspect.isclass(fn):
+        return fn
+    return deserialize(config)
+
+
 def get(identifier):
     """A metric from a name (``"accuracy"``, ``"mse"``, ``"AUC"``), config dict, class, instance
     or function, as ``keras.metrics.get`` does: names and classes give new instances.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lamina import ops
 from lamina.metrics.metric import Metric
 from lamina.metrics.metrics_utils import squeeze_or_expand_to_same_rank
-from lamina.saving.serialization import builtin, deserialize_keras_object, serialize_keras_object
+from lamina.saving.serialization import builtin, serialize_keras_object
 
 
 def samplewise(values, sample_weight, dtype, reduce_fn=ops.mean):
@@ -129,10 +129,12 @@ class MeanMetricWrapper(Mean):
 
     @classmethod
     def from_config(cls, config):
+        from lamina import metrics
+
         config = dict(config)
         if "fn" in config:
-            config = {k: deserialize_keras_object(v)
-                      if k == "fn" or (isinstance(v, dict) and "class_name" in v) else v
+            config = {k: metrics._deserialize_function(v) if k == "fn"
+                      else metrics.deserialize(v) if isinstance(v, dict) and "class_name" in v else v
                       for k, v in config.items()}
         return cls(**config)
 

@@ -29,7 +29,7 @@ def _weak_or_dtype(x):
 
 def promote(x1, x2):
     """Both arguments as arrays of Keras's result dtype."""
-    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype == x2.dtype:
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype == x2.dtype and x1.dtype.itemsize < 8:
         return x1, x2
     dtype = result_type(_weak_or_dtype(x1), _weak_or_dtype(x2))
     return convert_to_tensor(x1, dtype=dtype), convert_to_tensor(x2, dtype=dtype)

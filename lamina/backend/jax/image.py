@@ -92,7 +92,7 @@ def _round_half_away(x):
 # ----------------------------------------------------------------------------- colour conversions
 
 
-
+@_jit("data_format")
 def rgb_to_grayscale(images, data_format="channels_last"):
     x = t(images)
     axis = -1 if data_format == "channels_last" else -3
@@ -110,7 +110,7 @@ def _split_channels(x, data_format):
     return jnp.take(x, 0, axis=axis), jnp.take(x, 1, axis=axis), jnp.take(x, 2, axis=axis), axis
 
 
-
+@_jit("data_format")
 def rgb_to_hsv(images, data_format="channels_last"):
     x = t(images)
     dtype = x.dtype
@@ -128,7 +128,7 @@ def rgb_to_hsv(images, data_format="channels_last"):
     return jnp.stack([hue, saturation, value], axis=axis).astype(dtype)
 
 
-
+@_jit("data_format")
 def hsv_to_rgb(images, data_format="channels_last"):
     x = t(images)
     dtype = x.dtype
@@ -144,7 +144,7 @@ def hsv_to_rgb(images, data_format="channels_last"):
 # ----------------------------------------------------------------------------- resize
 
 
-
+@_jit("size", "interpolation", "antialias", "crop", "pad", "data_format")
 def resize(images, size, interpolation="bilinear", antialias=False, crop=None, pad=None, fill_value=0.0,
            data_format="channels_last"):
     x, layout = _to_bhwc(images, data_format)
@@ -163,7 +163,7 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop=None, p
     return _from_bhwc(_restore(out, dtype, lo, hi), layout)
 
 
-
+@_jit("output_shape", "spatial_dims", "method", "antialias")
 def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True):
     x = t(images)
     dtype = x.dtype
@@ -251,7 +251,7 @@ def _warp(images, transform, interpolation, fill_mode, fill_value, data_format):
     return _from_bhwc(out.astype(dtype), layout)
 
 
-
+@_jit("interpolation", "fill_mode", "data_format")
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
                      data_format="channels_last"):
     return _warp(images, t(transform), interpolation, fill_mode, fill_value, data_format)
@@ -269,7 +269,7 @@ def _homography(start_points, end_points, dtype):
     return jnp.linalg.solve(matrix, target[..., None])[..., 0]
 
 
-
+@_jit("interpolation", "data_format")
 def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
                           data_format="channels_last"):
     x = t(images)
@@ -280,7 +280,7 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
 # ----------------------------------------------------------------------------- crop and pad
 
 
-
+@_jit("top", "left", "height", "width", "data_format")
 def crop_images(images, top, left, height, width, data_format="channels_last"):
     x = t(images)
     if data_format == "channels_last":
@@ -288,7 +288,7 @@ def crop_images(images, top, left, height, width, data_format="channels_last"):
     return x[..., top:top + height, left:left + width]
 
 
-
+@_jit("top", "bottom", "left", "right", "data_format")
 def pad_images(images, top, bottom, left, right, data_format="channels_last"):
     x = t(images)
     spatial = [(top, bottom), (left, right)]
@@ -308,7 +308,7 @@ def _same_padding(n, k, s, d):
     return total // 2, total - total // 2
 
 
-
+@_jit("size", "strides", "dilation_rate", "padding", "data_format")
 def extract_patches(images, size, strides, dilation_rate, padding, data_format="channels_last"):
     x = t(images)
     nd = len(size)
@@ -352,7 +352,7 @@ def _depthwise(x, kernel, padding):
                                         feature_group_count=channels)
 
 
-
+@_jit("kernel_size", "sigma", "data_format")
 def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format="channels_last"):
     x, layout = _to_bhwc(images, data_format)
     dtype = x.dtype
@@ -364,7 +364,7 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format="cha
 _SOBEL_Y = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
 
 
-
+@_jit("data_format")
 def sobel_edges(images, data_format="channels_last"):
     x = t(images)
     if data_format == "channels_first":
@@ -377,7 +377,7 @@ def sobel_edges(images, data_format="channels_last"):
     return _restore(edges, dtype)
 
 
-
+@_jit("max_val", "filter_size", "filter_sigma", "k1", "k2", "data_format")
 def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03,
          data_format="channels_last"):
     a, layout = _to_bhwc(image1, data_format)
@@ -399,7 +399,7 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     return out.astype(dtype)
 
 
-
+@_jit("alpha", "sigma", "interpolation", "fill_mode", "data_format")
 def elastic_transform(images, noise, alpha, sigma, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
                       data_format="channels_last"):
     x, layout = _to_bhwc(images, data_format)

@@ -9,6 +9,8 @@ from lamina.backend.common.dtypes import result_type
 from lamina.backend.torch.core import _DTYPES, _NAMES, convert_to_tensor
 
 Tensor = torch.Tensor
+# Keras narrows 64-bit results to 32 bits, so same-dtype 64-bit pairs still go through result_type.
+_WIDE = frozenset({torch.int64, torch.float64, torch.uint64, torch.complex128})
 
 
 def t(x):
@@ -28,7 +30,7 @@ def _weak_or_dtype(x):
 
 def promote(x1, x2):
     """Both arguments as tensors of Keras's result dtype."""
-    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype == x2.dtype:
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype == x2.dtype and x1.dtype not in _WIDE:
         return x1, x2
     dtype = _DTYPES[result_type(_weak_or_dtype(x1), _weak_or_dtype(x2))]
     return convert_to_tensor(x1, dtype=dtype), convert_to_tensor(x2, dtype=dtype)

@@ -29,6 +29,8 @@ from lamina.ops import _spec
 _FLOATS = ("bfloat16", "float16", "float32", "float64")
 _KERNEL_ERRORS = (ValueError, TypeError, IndexError, RuntimeError)
 _QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+_SINGLE_AXIS_OPS = frozenset(("argmax", "argmin", "nanargmax", "nanargmin",
+                              "cumsum", "cumprod", "nancumsum", "nancumprod"))
 
 
 # --------------------------------------------------------------------------
@@ -140,7 +142,8 @@ def _fail(op: str, exc: Exception, x=None, **received) -> Exception:
             where = f" for input {x!r}"
         if "axis" in received:
             try:
-                _axes(op, received["axis"], len(_spec.shape_of(x)))
+                check = _single_axis if op in _SINGLE_AXIS_OPS else _axes
+                check(op, received["axis"], len(_spec.shape_of(x)))
             except (ValueError, TypeError) as axis_error:
                 return type(axis_error)(f"{str(axis_error).rstrip('.')} (input shape {_spec.shape_of(x)}).")
     cls = TypeError if isinstance(exc, TypeError) else ValueError

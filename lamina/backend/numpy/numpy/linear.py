@@ -102,7 +102,7 @@ def einsum(subscripts, *operands, **kwargs):
 
 
 def _cross(xp, a, b, axisa, axisb, axisc):
-    """Cross product of 2- or 3-vectors, written with array-API ops (shared by numpy and jax)."""
+    """Cross product of 2- or 3-vectors along the last axes (a 2-vector has z = 0)."""
     a = xp.moveaxis(a, axisa, -1)
     b = xp.moveaxis(b, axisb, -1)
     na, nb = a.shape[-1], b.shape[-1]
