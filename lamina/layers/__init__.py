@@ -15,6 +15,17 @@ from lamina.layers.core.simple import Activation, Flatten, Identity, Masking, Re
 from lamina.layers.input_spec import InputSpec  # noqa: F401
 from lamina.layers.layer import Layer  # noqa: F401
 
+# One line per layer family; each family package lists its public names in ``__all__``.
+from lamina.layers.activations import *  # noqa: F401,F403,E402
+from lamina.layers.attention import *  # noqa: F401,F403,E402
+from lamina.layers.convolutional import *  # noqa: F401,F403,E402
+from lamina.layers.merging import *  # noqa: F401,F403,E402
+from lamina.layers.normalization import *  # noqa: F401,F403,E402
+from lamina.layers.pooling import *  # noqa: F401,F403,E402
+from lamina.layers.regularization import *  # noqa: F401,F403,E402
+from lamina.layers.reshaping import *  # noqa: F401,F403,E402
+from lamina.layers.rnn import *  # noqa: F401,F403,E402
+
 
 def serialize(layer):
     """The Keras 3 config dict of ``layer``."""

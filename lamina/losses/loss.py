@@ -136,7 +136,7 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     return loss
 
 
-def apply_mask(sample_weight, mask, dtype, reduction):
+def apply_mask(sample_weight, mask, dtype, reduction, where: str = "apply_mask"):
     """Merge a Keras mask into ``sample_weight``.
 
     For ``"sum_over_batch_size"``/``"mean"`` the kept entries get weight ``total / valid``
@@ -155,6 +155,7 @@ def apply_mask(sample_weight, mask, dtype, reduction):
         return float_mask
     sample_weight = ops.cast(sample_weight, dtype)
     float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+    _check_weight_shape(float_mask, sample_weight, where)
     return ops.multiply(sample_weight, float_mask)
 
 
@@ -164,7 +165,7 @@ def _reduce_weighted(values, sample_weight, mask, reduction, dtype, where):
         sample_weight = ops.convert_to_tensor(sample_weight, dtype=dtype)
     if mask is not None:
         mask = ops.convert_to_tensor(mask, dtype=dtype)
-    sample_weight = apply_mask(sample_weight, mask, ops.dtype(values), reduction)
+    sample_weight = apply_mask(sample_weight, mask, ops.dtype(values), reduction, where)
     if sample_weight is not None:
         sample_weight = ops.cast(sample_weight, ops.dtype(values))
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)

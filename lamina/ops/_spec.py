@@ -92,6 +92,21 @@ def unary_float_spec(x, *args, **kwargs):
     return KerasTensor(shape_of(x), dtype=float_dtype_of(x))
 
 
+def same_dtype_spec(x, *args, **kwargs):
+    """Same shape and exactly the input's dtype (64-bit kept; Python scalars as Keras types them)."""
+    d = dtype_of(x)
+    return KerasTensor(shape_of(x), dtype=d if isinstance(d, str) else result_type(d))
+
+
+def unary_float_keep_spec(x, *args, **kwargs):
+    """Same shape; every float dtype is kept (float64 too), ints and bools become floatx
+    (Keras's rule for the nn activations)."""
+    d = dtype_of(x)
+    if not (isinstance(d, str) and d in ("bfloat16", "float16", "float32", "float64")):
+        d = config.floatx()
+    return KerasTensor(shape_of(x), dtype=d)
+
+
 def unary_bool_spec(x, *args, **kwargs):
     return KerasTensor(shape_of(x), dtype="bool")
 

@@ -361,13 +361,16 @@ class Trainer:
         outputs = self._symbolic_outputs()
         if self._compile_loss is None or adapter.y is None or not outputs:
             return
-        ys = tree.flatten(adapter.y) if isinstance(adapter.y, (list, dict)) else [adapter.y]
+        if isinstance(adapter.y, dict):
+            ys = [adapter.y.get(name) for name in self._output_names()]
+        else:
+            ys = tree.flatten(adapter.y) if isinstance(adapter.y, (list, tuple)) else [adapter.y]
         if len(ys) != len(self._compile_loss.losses):
             return
         for loss, y, out in zip(self._compile_loss.losses, ys, outputs):
             sparse, ignore = _sparse_loss_settings(loss)
             classes = out.shape[-1]
-            if not sparse or classes is None or not np.issubdtype(np.asarray(y).dtype, np.number):
+            if not sparse or y is None or classes is None or not np.issubdtype(np.asarray(y).dtype, np.number):
                 continue
             labels = np.asarray(y)
             if ignore is not None:

@@ -8,3 +8,13 @@ from lamina.layers.regularization.spatial_dropout import (  # noqa: F401
     SpatialDropout2D,
     SpatialDropout3D,
 )
+
+__all__ = [
+    "ActivityRegularization",
+    "AlphaDropout",
+    "GaussianDropout",
+    "GaussianNoise",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+]

@@ -30,7 +30,7 @@ def _axes_float_spec(op_name):
                 _spec.canonical_axes(axis, len(shape))
             except ValueError as e:
                 raise ValueError(f"{op_name}: {e} Received: x.shape={shape}, axis={axis}.") from None
-        return KerasTensor(shape, dtype=_spec.float_dtype_of(x))
+        return KerasTensor(shape, dtype=_spec.unary_float_keep_spec(x).dtype)
 
     return spec
 
@@ -44,7 +44,7 @@ def _glu_spec(x, axis=-1):
                 f"glu: the size of axis {axis} must be divisible by 2. Received: x.shape={tuple(shape)}."
             )
         shape[ax] //= 2
-    return KerasTensor(tuple(shape), dtype=_spec.float_dtype_of(x))
+    return KerasTensor(tuple(shape), dtype=_spec.unary_float_keep_spec(x).dtype)
 
 
 def _sparsemax_spec(x, axis=-1):
@@ -52,10 +52,10 @@ def _sparsemax_spec(x, axis=-1):
     if not isinstance(axis, int):
         raise ValueError(f"sparsemax: `axis` must be an int. Received: axis={axis!r}.")
     _spec.canonical_axes(axis, len(shape))
-    return KerasTensor(shape, dtype=_spec.float_dtype_of(x))
+    return KerasTensor(shape, dtype=_spec.unary_float_keep_spec(x).dtype)
 
 
-@symbolic_op(_spec.unary_spec)
+@symbolic_op(_spec.same_dtype_spec)
 def relu(x):
     """Rectified linear unit: ``max(x, 0)``.
 
@@ -65,49 +65,49 @@ def relu(x):
     return B.nn.relu(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def relu6(x):
     """Rectified linear unit capped at 6: ``min(max(x, 0), 6)``."""
     return B.nn.relu6(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def sigmoid(x):
     """Logistic sigmoid ``1 / (1 + exp(-x))``."""
     return B.nn.sigmoid(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def sparse_sigmoid(x):
     """Piecewise-linear sigmoid: 0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
     return B.nn.sparse_sigmoid(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def softplus(x):
     """Softplus ``log(1 + exp(x))``, computed without overflow."""
     return B.nn.softplus(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def softsign(x):
     """Softsign ``x / (1 + |x|)``."""
     return B.nn.softsign(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def soft_shrink(x, threshold=0.5):
     """Soft shrinkage: ``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
     return B.nn.soft_shrink(x, threshold)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def sparse_plus(x):
     """SparsePlus: 0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, ``x`` for ``x >= 1``."""
     return B.nn.sparse_plus(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def silu(x):
     """Sigmoid linear unit (swish): ``x * sigmoid(x)``."""
     return B.nn.silu(x)
@@ -116,31 +116,31 @@ def silu(x):
 swish = silu
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def squareplus(x, b=4):
     """Squareplus ``(x + sqrt(x**2 + b)) / 2``, a smooth relu."""
     return B.nn.squareplus(x, b)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def log_sigmoid(x):
     """``log(sigmoid(x))``, computed as ``-softplus(-x)``."""
     return B.nn.log_sigmoid(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def leaky_relu(x, negative_slope=0.2):
     """Leaky relu: ``x`` for ``x >= 0``, ``negative_slope * x`` otherwise."""
     return B.nn.leaky_relu(x, negative_slope)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def hard_sigmoid(x):
     """Hard sigmoid ``relu6(x + 3) / 6``."""
     return B.nn.hard_sigmoid(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def hard_silu(x):
     """Hard SiLU (hard swish): ``x * relu6(x + 3) / 6``."""
     return B.nn.hard_silu(x)
@@ -149,19 +149,19 @@ def hard_silu(x):
 hard_swish = hard_silu
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def elu(x, alpha=1.0):
     """Exponential linear unit: ``x`` for ``x >= 0``, ``alpha * (exp(x) - 1)`` otherwise."""
     return B.nn.elu(x, alpha)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def selu(x):
     """Scaled ELU with the self-normalizing constants (alpha ~1.6733, scale ~1.0507)."""
     return B.nn.selu(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def gelu(x, approximate=True):
     """Gaussian error linear unit; ``approximate=True`` (the default) uses the tanh formula.
 
@@ -172,7 +172,7 @@ def gelu(x, approximate=True):
     return B.nn.gelu(x, approximate)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
     return B.nn.celu(x, alpha)
@@ -184,25 +184,25 @@ def glu(x, axis=-1):
     return B.nn.glu(x, axis)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def tanh_shrink(x):
     """Tanh shrink ``x - tanh(x)``."""
     return B.nn.tanh_shrink(x)
 
 
-@symbolic_op(_spec.unary_spec)
+@symbolic_op(_spec.same_dtype_spec)
 def hard_tanh(x):
     """Hard tanh: ``x`` clipped to ``[-1, 1]``."""
     return B.nn.hard_tanh(x)
 
 
-@symbolic_op(_spec.unary_float_spec)
+@symbolic_op(_spec.unary_float_keep_spec)
 def hard_shrink(x, threshold=0.5):
     """Hard shrinkage: ``x`` where ``|x| > threshold``, else 0."""
     return B.nn.hard_shrink(x, threshold)
 
 
-@symbolic_op(_spec.unary_spec)
+@symbolic_op(_spec.same_dtype_spec)
 def threshold(x, threshold, default_value):
     """``x`` where ``x > threshold``, else ``default_value``.
 
