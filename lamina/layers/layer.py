@@ -319,6 +319,40 @@ class Layer(Operation):
         for layer in _layers_with_losses:
             layer._losses.clear()
 
+
+    # ------------------------------------------------------------------ pure calls
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args, return_losses: bool = False,
+                       **kwargs):
+        """Call the layer with the given variable values, changing no variable.
+
+        Returns ``(outputs, non_trainable_variables)`` with the updated non-trainable
+        values (e.g. BatchNormalization statistics), plus the losses the call added when
+        ``return_losses`` is true. This is what a JAX ``train_step`` differentiates.
+
+        Example:
+            >>> y, ntv = layer.stateless_call([v.value for v in layer.trainable_variables],
+            ...                               [v.value for v in layer.non_trainable_variables], x)
+        """
+        from lamina.backend.common.scopes import StatelessScope
+
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        for given, own, kind in ((trainable_variables, trainable, "trainable"),
+                                 (non_trainable_variables, non_trainable, "non-trainable")):
+            if len(given) != len(own):
+                raise ValueError(
+                    f'Layer "{self.name}".stateless_call: expected {len(own)} {kind} variable values '
+                    f"(one per variable in `{kind.replace('-', '_')}_variables`), received {len(given)}."
+                )
+        mapping = list(zip(trainable, trainable_variables)) + list(zip(non_trainable, non_trainable_variables))
+        with StatelessScope(mapping, collect_losses=return_losses) as scope:
+            self._clear_losses()
+            outputs = self(*args, **kwargs)
+            losses = self.losses if return_losses else None
+            self._clear_losses()
+        new_non_trainable = [scope.get_current_value(v) for v in non_trainable]
+        if return_losses:
+            return outputs, new_non_trainable, losses
+        return outputs, new_non_trainable
     # ------------------------------------------------------------------ building
     def build(self, input_shape) -> None:
         """Create the layer's variables for inputs of ``input_shape``. The default creates none."""
@@ -446,7 +480,7 @@ class Layer(Operation):
                                          or _is_overridden(self, "compute_mask")) else None
         if sig.has_mask and kwargs.get("mask") is None and input_mask is not None:
             spec_kwargs = dict(kwargs, mask=input_mask)
-        outputs = self.compute_output_spec(*args, **spec_kwargs)
+        outputs = _fresh_outputs(self.compute_output_spec(*args, **spec_kwargs), args, kwargs)
         if self.supports_masking or _is_overridden(self, "compute_mask"):
             with scopes.SymbolicScope():
                 out_mask = self.compute_mask(first, spec_kwargs.get("mask", input_mask))
@@ -629,6 +663,21 @@ def _cast_symbolic(x, dtype):
     if isinstance(x, (list, tuple, dict)):
         return tree.map_structure(lambda v: _cast_symbolic(v, dtype), x)
     return x
+
+
+def _fresh_outputs(outputs, args, kwargs):
+    """Outputs with any input tensor returned as-is (``return x``) replaced by a copy, so that
+    the layer's node gets tensors of its own and the graph has no cycle."""
+    inputs = {id(t) for t in tree.flatten((args, kwargs)) if isinstance(t, KerasTensor)}
+
+    def fresh(t):
+        if isinstance(t, KerasTensor) and id(t) in inputs:
+            copy = KerasTensor(t.shape, dtype=t.dtype, sparse=t.sparse, ragged=t.ragged)
+            copy._keras_mask = t._keras_mask
+            return copy
+        return t
+
+    return tree.map_structure(fresh, outputs)
 
 
 def _mask_of(x):

@@ -21,10 +21,15 @@ class Model(Trainer, Layer):
     """A layer with the training and saving API (``compile``, ``fit``, ``summary`` ...)."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
             from lamina.models.functional import Functional
 
-            return Functional.__new__(Functional, *args, **kwargs)
+            if cls is Model:
+                return Functional.__new__(Functional, *args, **kwargs)
+            if not issubclass(cls, Functional):
+                # A Model subclass built from inputs/outputs (Keras's custom train_step guides do this):
+                # the instance's class puts Functional under the user's class.
+                return Layer.__new__(_functional_subclass(cls), *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
@@ -69,3 +74,17 @@ class Model(Trainer, Layer):
     def build_from_config(self, config) -> None:
         if config and not self.built:
             super().build_from_config(config)
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_subclass(cls):
+    """``cls`` with Functional mixed in below it, created once per class (same name and module)."""
+    sub = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if sub is None:
+        from lamina.models.functional import Functional
+
+        sub = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        _FUNCTIONAL_SUBCLASSES[cls] = sub
+    return sub

@@ -21,6 +21,7 @@ import numpy as np
 from lamina.backend import impl as B
 from lamina.trainers import data_adapters
 from lamina.trainers.compile_utils import CompileLoss, CompileMetrics
+from lamina.trainers.packing import unpack_x_y_sample_weight
 from lamina.utils import tree
 
 
@@ -124,6 +125,13 @@ class Trainer:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
+    def _metrics_or_step_logs(self, logs) -> dict:
+        """The metrics' results, or, when a custom step returned other keys, that step's logs (as Keras)."""
+        results = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs) != set(results):
+            return logs
+        return results
+
     def get_metrics_result(self) -> dict:
         logs = {}
         for m in self.metrics:
@@ -168,13 +176,28 @@ class Trainer:
     train_step._lamina_default = True
 
     def test_step(self, data):
-        return B.trainer.test_step(self, data)
+        """One evaluation step on a batch: loss and metric updates; returns logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_rows(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     test_step._lamina_default = True
 
     def predict_step(self, data):
-        x, _, _ = data_adapters.unpack_batch(data)
+        """The model's outputs for one batch."""
+        x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
+
+    predict_step._lamina_default = True
+
+    def zero_grad(self) -> None:
+        """Clear the gradients stored on the weights (for torch ``train_step`` overrides that call
+        ``loss.backward()``, as in Keras's custom-training guide); nothing to do on other backends."""
+        clear = getattr(B.trainer, "zero_grad", None)
+        if clear is not None:
+            clear(self)
 
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto", callbacks=None,
@@ -216,16 +239,21 @@ class Trainer:
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             step = 0
+            per_execution = max(1, int(self.steps_per_execution))
             for batch in adapter:
-                cbs.on_train_batch_begin(step)
+                if step % per_execution == 0:
+                    cbs.on_train_batch_begin(step)
                 logs = train_fn(batch)
-                cbs.on_train_batch_end(step, logs)
                 step += 1
-                if self.stop_training:
-                    break
+                if step % per_execution == 0:
+                    cbs.on_train_batch_end(step - 1, logs)
+                    if self.stop_training:
+                        break
+            if step % per_execution and step:
+                cbs.on_train_batch_end(step - 1, logs)
             if step == 0:
                 raise ValueError("The training data produced no batches; check x and steps_per_epoch.")
-            epoch_logs = _to_python(self.get_metrics_result())
+            epoch_logs = _to_python(self._metrics_or_step_logs(logs))
             if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(val_adapter, verbose=0, return_dict=True, _internal=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -256,13 +284,13 @@ class Trainer:
                            epochs=1, steps=adapter.num_batches)
         self.reset_metrics()
         cbs.on_test_begin()
-        step = 0
+        step, logs = 0, None
         for batch in adapter:
             cbs.on_test_batch_begin(step)
             logs = test_fn(batch)
             cbs.on_test_batch_end(step, logs)
             step += 1
-        logs = _to_python(self.get_metrics_result())
+        logs = _to_python(self._metrics_or_step_logs(logs))
         cbs.on_test_end(logs)
         if return_dict:
             return logs
@@ -443,6 +471,11 @@ def _to_python(logs: dict) -> dict:
 def _single_or_list(logs: dict):
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def _batch_rows(x) -> int:
+    """The batch size of a batch of tensors (static, so it is cheap inside jit)."""
+    return int(next(v for v in tree.flatten(x) if v is not None).shape[0])
 
 
 def _num_rows(x) -> int:

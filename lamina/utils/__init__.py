@@ -7,6 +7,8 @@ Names are resolved lazily so that low-level modules (the backends use
 _LAZY = {
     "set_random_seed": "lamina.utils.random_seed",
     "get_random_seed": "lamina.utils.random_seed",
+    "pack_x_y_sample_weight": "lamina.trainers.packing",
+    "unpack_x_y_sample_weight": "lamina.trainers.packing",
 }
 
 
@@ -14,7 +16,9 @@ def __getattr__(name):
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        target = _LAZY[name]
+        module, attr = target if isinstance(target, tuple) else (target, name)
+        value = getattr(importlib.import_module(module), attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'lamina.utils' has no attribute {name!r}")

@@ -9,9 +9,12 @@ as on eager backends. State buffers are donated, so an update reuses memory.
 
 from __future__ import annotations
 
+import inspect
+
 import jax
 
 from lamina.backend.common.scopes import StatelessScope
+from lamina.trainers.packing import pack_batch, unpack_x_y_sample_weight
 
 
 def _batch_size(x) -> int:
@@ -55,23 +58,43 @@ def _maybe_jit(fn, model, donate=True):
 
 
 def train_step(model, data):
-    """The stateless default step: ``(state, data) -> (logs, state)`` (see make_train_function)."""
+    """The default step runs inside make_train_function (it needs the state as arguments)."""
     raise RuntimeError("On jax the default train step runs inside make_train_function.")
 
 
-def test_step(model, data):
-    raise RuntimeError("On jax the default test step runs inside make_test_function.")
+def _is_stateless(method) -> bool:
+    """Whether an overridden step follows Keras's JAX contract ``step(state, data)``."""
+    params = [p for p in inspect.signature(method).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(params) >= 2
+
+
+def _overridden(model, name: str) -> bool:
+    return not getattr(getattr(type(model), name), "_lamina_default", False)
+
+
+def _in_scope(model, fn, groups):
+    """``fn(data)`` made pure: it reads and writes the variables of ``groups`` through a StatelessScope
+    and returns ``(result, new values of every group)``."""
+
+    def pure(state, data):
+        mapping = [pair for variables, values in zip(groups, state) for pair in zip(variables, values)]
+        with StatelessScope(mapping) as scope:
+            result = fn(data)
+            model._clear_losses()
+        return result, tuple([scope.get_current_value(v) for v in variables] for variables in groups)
+
+    return pure
 
 
 def make_train_function(model):
     s = _StateGroups(model, with_optimizer=True)
     trainable, non_trainable, opt_vars, metric_vars = s.groups
     optimizer = model.optimizer
-    custom = not getattr(type(model).train_step, "_lamina_default", False)
 
     def step(state, data):
         tv, ntv, ov, mv = state
-        x, y, sample_weight = data
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
 
         def forward(tv, ntv, mv):
             mapping = list(zip(trainable, tv)) + list(zip(non_trainable, ntv)) + list(zip(metric_vars, mv))
@@ -95,10 +118,17 @@ def make_train_function(model):
         mv = [scope.get_current_value(v) for v in metric_vars]
         return logs, (tv, ntv, ov, mv)
 
-    fn = _maybe_jit((lambda state, data: model.train_step(state, data)) if custom else step, model)
+    if _overridden(model, "train_step"):
+        if not _is_stateless(model.train_step):
+            raise TypeError(
+                f'Model "{model.name}": on the jax backend an overridden train_step must take (state, data) '
+                "and return (logs, state), as in Keras's JAX guide; train_step(data) can only train on torch."
+            )
+        step = model.train_step
+    fn = _maybe_jit(step, model)
 
     def run(batch):
-        logs, new_state = fn(s.current(), tuple(batch))
+        logs, new_state = fn(s.current(), pack_batch(tuple(batch)))
         _write_back(s.groups, new_state)
         return logs
 
@@ -108,27 +138,16 @@ def make_train_function(model):
 def make_test_function(model):
     s = _StateGroups(model, with_optimizer=False)
     trainable, non_trainable, _, metric_vars = s.groups
-    custom = not getattr(type(model).test_step, "_lamina_default", False)
-
-    def step(state, data):
-        tv, ntv, _, mv = state
-        x, y, sample_weight = data
-        mapping = list(zip(trainable, tv)) + list(zip(non_trainable, ntv)) + list(zip(metric_vars, mv))
-        with StatelessScope(mapping) as scope:
-            y_pred = model(x, training=False)
-            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-            model._clear_losses()
-            model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-            logs = model.compute_metrics(x, y, y_pred, sample_weight)
-        ntv = [scope.get_current_value(v) for v in non_trainable]
-        mv = [scope.get_current_value(v) for v in metric_vars]
-        return logs, (tv, ntv, [], mv)
-
-    fn = _maybe_jit((lambda state, data: model.test_step(state, data)) if custom else step, model)
+    groups = (trainable, non_trainable, metric_vars)
+    if _overridden(model, "test_step") and _is_stateless(model.test_step):
+        step = model.test_step  # Keras's JAX contract: ((tv, ntv, mv), data) -> (logs, (tv, ntv, mv))
+    else:
+        step = _in_scope(model, model.test_step, groups)
+    fn = _maybe_jit(step, model)
 
     def run(batch):
-        logs, new_state = fn(s.current(), tuple(batch))
-        _write_back(s.groups, new_state)
+        logs, new_state = fn(tuple(_values(g) for g in groups), pack_batch(tuple(batch)))
+        _write_back(groups, new_state)
         return logs
 
     return run
@@ -137,17 +156,19 @@ def make_test_function(model):
 def make_predict_function(model):
     """A jitted forward pass, cached per input signature by jax.jit itself."""
     s = _StateGroups(model, with_optimizer=False)
-    trainable, non_trainable = s.trainable, s.non_trainable
+    groups = (s.trainable, s.non_trainable)
+    if _overridden(model, "predict_step") and _is_stateless(model.predict_step):
+        custom = model.predict_step  # Keras's JAX contract: ((tv, ntv), data) -> (outputs, ntv)
 
-    def predict(tv, ntv, x):
-        with StatelessScope(list(zip(trainable, tv)) + list(zip(non_trainable, ntv))):
-            out = model.predict_step((x, None, None))
-            model._clear_losses()
-            return out
-
-    fn = predict if getattr(model, "run_eagerly", False) else jax.jit(predict)
+        def step(state, data):
+            outputs, ntv = custom(state, data)
+            return outputs, (state[0], ntv)
+    else:
+        step = _in_scope(model, model.predict_step, groups)
+    fn = step if getattr(model, "run_eagerly", False) else jax.jit(step)
 
     def run(x):
-        return fn(_values(trainable), _values(non_trainable), x)
+        outputs, _ = fn(tuple(_values(g) for g in groups), (x,))
+        return outputs
 
     return run

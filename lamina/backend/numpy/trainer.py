@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lamina.backend.numpy.core import convert_to_tensor
+from lamina.trainers.packing import pack_batch, unpack_x_y_sample_weight
 
 
 def _to_arrays(x):
@@ -25,23 +26,15 @@ def train_step(model, data):
     raise RuntimeError("The numpy backend cannot train (it has no automatic differentiation); use torch or jax.")
 
 
-def test_step(model, data):
-    x, y, sample_weight = data
-    y_pred = model(x, training=False)
-    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-    model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-    return model.compute_metrics(x, y, y_pred, sample_weight)
-
-
 def make_train_function(model):
     return lambda batch: train_step(model, batch)
 
 
 def make_test_function(model):
     step = model.test_step
-    return lambda batch: step(tuple(_to_arrays(b) for b in batch))
+    return lambda batch: step(pack_batch(tuple(_to_arrays(b) for b in batch)))
 
 
 def make_predict_function(model):
     step = model.predict_step
-    return lambda x: step((_to_arrays(x), None, None))
+    return lambda x: step((_to_arrays(x),))

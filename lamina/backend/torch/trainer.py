@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from lamina.backend.torch.core import convert_to_tensor
+from lamina.trainers.packing import pack_batch, unpack_x_y_sample_weight
 
 
 def _to_tensors(x):
@@ -27,7 +28,7 @@ def _batch_size(x) -> int:
 
 def train_step(model, data):
     """Forward, loss, gradients, optimizer update and metric update for one batch."""
-    x, y, sample_weight = data
+    x, y, sample_weight = unpack_x_y_sample_weight(data)
     y_pred = model(x, training=True)
     loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
     model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
@@ -42,39 +43,38 @@ def train_step(model, data):
     return model.compute_metrics(x, y, y_pred, sample_weight)
 
 
-def test_step(model, data):
-    x, y, sample_weight = data
-    y_pred = model(x, training=False)
-    loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-    model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-    return model.compute_metrics(x, y, y_pred, sample_weight)
+def _compiled(model, fn):
+    """``fn`` under torch.compile when the model was compiled with ``jit_compile=True``."""
+    if getattr(model, "jit_compile", False) is True and not getattr(model, "run_eagerly", False):
+        return torch.compile(fn)
+    return fn
 
 
 def make_train_function(model):
-    step = model.train_step
+    step = _compiled(model, model.train_step)
 
     def run(batch):
-        return step(tuple(_to_tensors(b) for b in batch))
+        return step(pack_batch(tuple(_to_tensors(b) for b in batch)))
 
     return run
 
 
 def make_test_function(model):
-    step = model.test_step
+    step = _compiled(model, model.test_step)
 
     def run(batch):
         with torch.no_grad():
-            return step(tuple(_to_tensors(b) for b in batch))
+            return step(pack_batch(tuple(_to_tensors(b) for b in batch)))
 
     return run
 
 
 def make_predict_function(model):
-    step = model.predict_step
+    step = _compiled(model, model.predict_step)
 
     def run(x):
         with torch.no_grad():
-            return step((_to_tensors(x), None, None))
+            return step((_to_tensors(x),))
 
     return run
 
