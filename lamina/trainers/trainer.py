@@ -234,33 +234,40 @@ class Trainer:
                            verbose=verbose, epochs=epochs, steps=adapter.num_batches)
         self.stop_training = False
         cbs.on_train_begin()
-        logs = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            cbs.on_epoch_begin(epoch)
-            step = 0
-            per_execution = max(1, int(self.steps_per_execution))
-            for batch in adapter:
-                if step % per_execution == 0:
-                    cbs.on_train_batch_begin(step)
-                logs = train_fn(batch)
-                step += 1
-                if step % per_execution == 0:
+        try:
+            logs = {}
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                cbs.on_epoch_begin(epoch)
+                step = 0
+                per_execution = max(1, int(self.steps_per_execution))
+                for batch in adapter:
+                    if step % per_execution == 0:
+                        cbs.on_train_batch_begin(step)
+                    logs = train_fn(batch)
+                    step += 1
+                    if step % per_execution == 0:
+                        cbs.on_train_batch_end(step - 1, logs)
+                        if self.stop_training:
+                            break
+                if step % per_execution and step:
                     cbs.on_train_batch_end(step - 1, logs)
-                    if self.stop_training:
-                        break
-            if step % per_execution and step:
-                cbs.on_train_batch_end(step - 1, logs)
-            if step == 0:
-                raise ValueError("The training data produced no batches; check x and steps_per_epoch.")
-            epoch_logs = _to_python(self._metrics_or_step_logs(logs))
-            if val_adapter is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self.evaluate(val_adapter, verbose=0, return_dict=True, _internal=True)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
-            logs = epoch_logs
-            if self.stop_training:
-                break
+                if step == 0:
+                    if epoch > initial_epoch:
+                        break  # a finite generator is used up: training ends, as in Keras
+                    raise ValueError("The training data produced no batches; check x and steps_per_epoch.")
+                epoch_logs = _to_python(self._metrics_or_step_logs(logs))
+                if val_adapter is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self.evaluate(val_adapter, verbose=0, return_dict=True, _internal=True)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, epoch_logs)
+                logs = epoch_logs
+                if self.stop_training:
+                    break
+        finally:
+            adapter.close()
+            if val_adapter is not None:
+                val_adapter.close()
         cbs.on_train_end(logs)
         return self.history
 
@@ -271,7 +278,7 @@ class Trainer:
         from lamina.callbacks.callback_list import CallbackList
 
         self._assert_compiled("evaluate")
-        if isinstance(x, (data_adapters.ArrayDataAdapter, data_adapters.IterableDataAdapter)):
+        if isinstance(x, data_adapters.DataAdapter):
             adapter = x
         else:
             adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=batch_size, steps=steps,
@@ -371,17 +378,15 @@ class Trainer:
     def _symbolic_build_from(self, adapter):
         """Build the model, its optimizer and metrics before the first (possibly traced) step."""
         if not self.built:
-            first = next(iter(adapter))
-            self(first[0], training=False)
+            self(adapter.peek()[0], training=False)
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
         if self._compile_metrics is not None and not self._compile_metrics.built:
-            for bx, by, bsw in adapter:
-                y_pred = self(bx, training=False)
-                self._compile_metrics.build(by, y_pred)
-                if self._compile_loss is not None:
-                    self._compile_loss.build(by, y_pred)
-                break
+            bx, by, _ = adapter.peek()
+            y_pred = self(bx, training=False)
+            self._compile_metrics.build(by, y_pred)
+            if self._compile_loss is not None:
+                self._compile_loss.build(by, y_pred)
             self._train_fn = self._test_fn = None
 
     def _check_sparse_labels(self, adapter):

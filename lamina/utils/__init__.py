@@ -7,6 +7,8 @@ Names are resolved lazily so that low-level modules (the backends use
 _LAZY = {
     "set_random_seed": "lamina.utils.random_seed",
     "get_random_seed": "lamina.utils.random_seed",
+    "PyDataset": "lamina.utils.py_dataset",
+    "Sequence": ("lamina.utils.py_dataset", "PyDataset"),
     "pack_x_y_sample_weight": "lamina.trainers.packing",
     "unpack_x_y_sample_weight": "lamina.trainers.packing",
 }

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import torch
 
-from lamina.backend.torch.core import convert_to_tensor
+from lamina.backend.torch.core import convert_to_tensor, default_device
 from lamina.trainers.packing import pack_batch, unpack_x_y_sample_weight
+
+
+_DEVICES: dict = {}
+
+
+def _target_device():
+    name = default_device()
+    device = _DEVICES.get(name)
+    if device is None:
+        device = _DEVICES[name] = torch.device(name)
+    return device
 
 
 def _to_tensors(x):
     if x is None:
         return None
     if isinstance(x, torch.Tensor):
-        return x
+        # A DataLoader hands CPU tensors; move them where the model's weights live.
+        device = _target_device()
+        return x if x.device == device else x.to(device, non_blocking=True)
     if isinstance(x, dict):
         return {k: _to_tensors(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
