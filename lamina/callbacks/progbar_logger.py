@@ -12,18 +12,30 @@ from lamina.saving.serialization import builtin
 
 
 def _format_logs(logs: dict) -> str:
+    from lamina import ops
+
     parts = []
     for k, v in logs.items():
-        arr = np.asarray(v)
+        arr = ops.convert_to_numpy(v) if ops.is_tensor(v) else np.asarray(v)
         if arr.ndim == 0 and np.issubdtype(arr.dtype, np.number):
-            parts.append(f"{k}: {float(arr):.4f}")
+            value = float(arr)
+            parts.append(f"{k}: {value:.4f}" if abs(value) > 1e-3 else f"{k}: {value:.4e}")
     return " - ".join(parts)
+
+
+def _format_per_step(seconds: float) -> str:
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
 
 
 class _Bar:
     """A one-line text progress bar; redraws in place on a terminal, prints once at the end otherwise."""
 
-    def __init__(self, target, stream, interactive, width=30):
+    def __init__(self, target, stream, interactive, width=30, one_line=False):
+        self.one_line = one_line  # verbose=2: only "3/3 - 1s - 5ms/step - loss: ..." at the end
         self.target = target
         self.stream = stream
         self.interactive = interactive
@@ -37,6 +49,14 @@ class _Bar:
             return
         self._last_draw = now
         elapsed = now - self.start
+        if self.one_line:
+            if finalize:
+                count = f"{current}/{self.target}" if self.target else f"{current}"
+                text = f"{count} - {elapsed:.0f}s - {_format_per_step(elapsed / max(current, 1))}"
+                metrics = _format_logs(logs)
+                self.stream.write(text + (f" - {metrics}" if metrics else "") + "\n")
+                self.stream.flush()
+            return
         if self.target:
             done = int(self.width * current / self.target)
             bar = "━" * done + " " * (self.width - done)
@@ -67,6 +87,9 @@ class _Bar:
 class ProgbarLogger(Callback):
     """Prints progress: ``verbose=1`` a bar per epoch, ``verbose=2`` one line per epoch."""
 
+    # Batch logs arrive unconverted; they are read only when the bar redraws.
+    _accepts_raw_logs = True
+
     def __init__(self, count_mode="steps", stream=None):
         super().__init__()
         self.stream = stream
@@ -79,7 +102,7 @@ class ProgbarLogger(Callback):
     def _new_bar(self, target):
         verbose = self.params.get("verbose", 1)
         interactive = verbose == 1 and hasattr(self._out(), "isatty") and self._out().isatty()
-        return _Bar(target, self._out(), interactive)
+        return _Bar(target, self._out(), interactive, one_line=verbose == 2)
 
     def on_epoch_begin(self, epoch, logs=None):
         epochs = self.params.get("epochs", 1)
@@ -128,4 +151,5 @@ class ProgbarLogger(Callback):
 
 
 def _numeric(logs):
-    return {k: v for k, v in (logs or {}).items() if not isinstance(v, (list, tuple, dict))}
+    """The batch logs' plain values, keys sorted as Keras shows them."""
+    return {k: v for k, v in sorted((logs or {}).items()) if not isinstance(v, (list, tuple, dict))}

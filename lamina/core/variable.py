@@ -89,7 +89,8 @@ class Variable(VariableBase):
         return value
 
     def numpy(self) -> np.ndarray:
-        return B.core.convert_to_numpy(self.value)
+        """A copy of the value (never a view that later updates would change)."""
+        return np.array(B.core.convert_to_numpy(self.value), copy=True)
 
     @property
     def shape(self) -> tuple:

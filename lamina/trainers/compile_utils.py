@@ -88,7 +88,8 @@ class CompileLoss:
                 continue
             value = ops.cast(fn(yt, yp, sample_weight=sw), "float32")
             if self.trackers:
-                self.trackers[i].update_state(value)
+                # Weighted by the batch size, like the total loss, so the per-output means add up to it.
+                self.trackers[i].update_state(value, sample_weight=_batch_rows(yp))
             value = ops.multiply(value, w) if w != 1.0 else value
             total = value if total is None else ops.add(total, value)
         return total
@@ -180,3 +181,7 @@ def _listify(x):
     if x is None:
         return []
     return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _batch_rows(x) -> int:
+    return int(next(v for v in tree.flatten(x) if v is not None).shape[0])

@@ -37,6 +37,7 @@ class Trainer:
         self._compile_metrics = None
         self._loss_tracker = None
         self.stop_training = False
+        self._initial_epoch = None
         self._train_fn = self._test_fn = self._predict_fn = None
         self.history = None
         self.run_eagerly = False
@@ -233,7 +234,10 @@ class Trainer:
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=adapter.num_batches)
         self.stop_training = False
+        self._initial_epoch = None
         cbs.on_train_begin()
+        # BackupAndRestore sets the epoch to resume from in on_train_begin.
+        initial_epoch = self._initial_epoch or initial_epoch
         try:
             logs = {}
             for epoch in range(initial_epoch, epochs):
@@ -256,9 +260,9 @@ class Trainer:
                     if epoch > initial_epoch:
                         break  # a finite generator is used up: training ends, as in Keras
                     raise ValueError("The training data produced no batches; check x and steps_per_epoch.")
-                epoch_logs = _to_python(self._metrics_or_step_logs(logs))
+                epoch_logs = _sorted(_to_python(self._metrics_or_step_logs(logs)))
                 if val_adapter is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self.evaluate(val_adapter, verbose=0, return_dict=True, _internal=True)
+                    val_logs = self.evaluate(val_adapter, verbose=0, return_dict=True, callbacks=cbs, _internal=True)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
                 logs = epoch_logs
@@ -287,8 +291,11 @@ class Trainer:
         self._symbolic_build_from(adapter)
         test_fn = self._get_test_function()
         verbose = _resolve_verbose(verbose)
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0 and not _internal, model=self, verbose=verbose,
-                           epochs=1, steps=adapter.num_batches)
+        if isinstance(callbacks, CallbackList):
+            cbs = callbacks  # fit's own list, during validation: its params stay those of fit
+        else:
+            cbs = CallbackList(callbacks, add_progbar=verbose != 0 and not _internal, model=self, verbose=verbose,
+                               epochs=1, steps=adapter.num_batches)
         self.reset_metrics()
         cbs.on_test_begin()
         step, logs = 0, None
@@ -298,11 +305,10 @@ class Trainer:
             cbs.on_test_batch_end(step, logs)
             step += 1
         logs = _to_python(self._metrics_or_step_logs(logs))
+        ordered = _single_or_list(logs)  # values in metrics order, as Keras's list form gives them
+        logs = _sorted(logs)
         cbs.on_test_end(logs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return logs if return_dict else ordered
 
     # ------------------------------------------------------------------ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -338,7 +344,7 @@ class Trainer:
         for batch in adapter:
             logs = self._get_train_function()(batch)
         logs = _to_python(self.get_metrics_result())
-        return logs if return_dict else _single_or_list(logs)
+        return _sorted(logs) if return_dict else _single_or_list(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         self._assert_compiled("test_on_batch")
@@ -348,7 +354,7 @@ class Trainer:
         for batch in adapter:
             self._get_test_function()(batch)
         logs = _to_python(self.get_metrics_result())
-        return logs if return_dict else _single_or_list(logs)
+        return _sorted(logs) if return_dict else _single_or_list(logs)
 
     def predict_on_batch(self, x):
         out = self._get_predict_function()(data_adapters._to_numpy_tree(x))
@@ -471,6 +477,11 @@ def _to_python(logs: dict) -> dict:
         arr = B.core.convert_to_numpy(v)
         out[k] = float(arr) if np.ndim(arr) == 0 else arr
     return out
+
+
+def _sorted(logs: dict) -> dict:
+    """Logs with their keys in sorted order, as Keras's logs and History have them."""
+    return {k: logs[k] for k in sorted(logs)}
 
 
 def _single_or_list(logs: dict):

@@ -34,8 +34,13 @@ class BasePooling(Layer):
         self.built = True
 
     def call(self, inputs):
-        return self._pool(inputs, self.pool_size, strides=self.strides, padding=self._padding,
-                          data_format=self.data_format)
+        try:
+            return self._pool(inputs, self.pool_size, strides=self.strides, padding=self._padding,
+                              data_format=self.data_format)
+        except ValueError:
+            # Re-raise a bad-shape error naming this layer (only on the failure path: no per-call cost).
+            self.compute_output_shape(tuple(inputs.shape))
+            raise
 
     def compute_output_shape(self, input_shape):
         input_shape = U.check_rank(input_shape, self.pool_dimensions, self, self.data_format)
