@@ -26,6 +26,7 @@ from lamina.backend.common import scopes
 from lamina.core.keras_tensor import KerasTensor
 from lamina.core.node import Node
 from lamina.core.operation import Operation, any_symbolic
+from lamina import ops
 from lamina.core.variable import Variable
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.saving.serialization import builtin, serialize_keras_object
@@ -45,6 +46,7 @@ class _CallSignature:
         self.has_training = "training" in params
         self.has_mask = "mask" in params
         self.has_var_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        self.parameters = frozenset(names)
         self.first_arg = names[0] if names else None
         self.positional = [
             n for n, p in params.items()
@@ -429,7 +431,14 @@ class Layer(Operation):
         if not stack and _layers_with_losses:
             self._clear_losses()
         # training: explicit argument, else the enclosing call's, else the call's own default.
-        training = kwargs.get("training") if sig.has_training else None
+        if sig.has_training:
+            training = kwargs.get("training")
+        elif "training" in kwargs and not sig.has_var_kwargs:
+            # call() takes no `training`: it is not passed, but inner layers still see it (as in Keras).
+            kwargs = dict(kwargs)
+            training = kwargs.pop("training")
+        else:
+            training = None
         if training is None and stack:
             training = stack[-1]
         if sig.has_training and training is not None:
@@ -453,7 +462,10 @@ class Layer(Operation):
             stack.pop()
         if self.activity_regularizer is not None:
             for o in tree.flatten(outputs):
-                self.add_loss(self.activity_regularizer(o))
+                penalty = self.activity_regularizer(o)
+                if len(o.shape) > 0:  # Keras 3 averages the penalty over the batch
+                    penalty = ops.divide_no_nan(penalty, ops.cast(ops.shape(o)[0], ops.dtype(penalty)))
+                self.add_loss(penalty)
         out_mask = None
         if self.supports_masking or _is_overridden(self, "compute_mask"):
             mask_arg = kwargs.get("mask", input_mask if input_mask is not _UNSET else None)
@@ -500,13 +512,14 @@ class Layer(Operation):
             return _shapes_to_tensors(out_shape, dtype)
         kwargs = dict(kwargs)
         sig = self._signature
-        if sig.has_training and kwargs.get("training") is None:
+        training = kwargs.get("training")
+        if (sig.has_training and training is None) or (not sig.has_training and not sig.has_var_kwargs):
             kwargs.pop("training", None)
         if args and self.autocast:
             args = (_cast_symbolic(args[0], dtype),) + tuple(args[1:])
         mixed = self.autocast and dtype != self._dtype_policy.variable_dtype
         stack = scopes._state["call_stack"]
-        stack.append(kwargs.get("training"))
+        stack.append(training)
         try:
             with scopes.SymbolicScope():
                 if mixed:

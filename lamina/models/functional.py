@@ -53,6 +53,21 @@ class Functional(Model):
         self._init_trainer_state()
         self.built = True
 
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """Keras 3's config of the graph: ``layers`` (with their inbound nodes), ``input_layers``,
+        ``output_layers``."""
+        from lamina.saving.model_config import functional_get_config
+
+        return functional_get_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the graph from a config, creating only registered (or passed) layer classes."""
+        from lamina.saving.model_config import functional_from_config
+
+        return functional_from_config(config, custom_objects=custom_objects, cls=cls)
+
     # ------------------------------------------------------------------ structure
     @property
     def layers(self) -> list:
@@ -162,6 +177,21 @@ class Functional(Model):
         return [values[id(t)] for t in self._flat_outputs], [masks.get(id(t)) for t in self._flat_outputs]
 
 
+def _fill_argument_masks(layer, args, recorded_kwargs, call_kwargs, masks):
+    """Pass each tensor argument's mask as ``<argument>_mask`` where the layer's ``call`` takes one
+    (e.g. MultiHeadAttention's ``value_mask``), as Keras does; explicit masks win."""
+    sig = layer._signature
+    named = list(zip(sig.positional, args)) + list(recorded_kwargs.items())
+    for name, tensor in named:
+        if not isinstance(tensor, KerasTensor) or name == sig.first_arg:
+            continue
+        mask_name = f"{name}_mask"
+        if mask_name in sig.parameters and call_kwargs.get(mask_name) is None:
+            mask = masks.get(id(tensor))
+            if mask is not None:
+                call_kwargs[mask_name] = mask
+
+
 def _run_node(node, values, masks, symbolic):
     op = node.operation
     args = node.call_args
@@ -182,6 +212,8 @@ def _run_node(node, values, masks, symbolic):
             input_mask = None if all(m is None for m in ms) else ms
         else:
             input_mask = None
+        if isinstance(op, Layer) and masks:
+            _fill_argument_masks(op, args, node.call_kwargs, call_kwargs, masks)
     if symbolic or not isinstance(op, Layer):
         outputs, out_mask = op(*call_args, **call_kwargs), None
     else:

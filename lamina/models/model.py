@@ -21,7 +21,7 @@ class Model(Trainer, Layer):
     """A layer with the training and saving API (``compile``, ``fit``, ``summary`` ...)."""
 
     def __new__(cls, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
+        if _functional_arguments(args, kwargs):
             from lamina.models.functional import Functional
 
             if cls is Model:
@@ -36,13 +36,24 @@ class Model(Trainer, Layer):
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
-        if args or "inputs" in kwargs or "outputs" in kwargs:
+        if _functional_arguments(args, kwargs):
             raise TypeError(
                 f"{type(self).__name__}: inputs/outputs are only accepted by Functional models; "
                 "a subclassed Model defines call() instead."
             )
         super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
         self._init_trainer_state()
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its config: a graph config (``layers``/``input_layers``/``output_layers``)
+        rebuilds a Functional model, anything else goes to the class's constructor."""
+        if isinstance(config, dict) and "layers" in config and "input_layers" in config and "output_layers" in config:
+            from lamina.saving.model_config import functional_from_config
+
+            target = None if cls is Model else cls
+            return functional_from_config(config, custom_objects=custom_objects, cls=target)
+        return super().from_config(config)
 
     @property
     def layers(self) -> list:
@@ -71,12 +82,55 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
 
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
+        """Save the model (architecture, weights, compile config, optimizer state) to a ``.keras`` file.
+
+        Example:
+            >>> model.save("model.keras")
+        """
+        from lamina.saving.saving_api import save_model
+
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True, max_shard_size=None) -> None:
+        """Save the weights (and optimizer state) to a ``.weights.h5`` file.
+
+        Example:
+            >>> model.save_weights("model.weights.h5")
+        """
+        from lamina.saving.saving_api import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
+        """Load weights from a ``.weights.h5``, ``.keras`` or legacy ``.h5`` file.
+
+        Example:
+            >>> model.load_weights("model.weights.h5")
+        """
+        from lamina.saving.saving_api import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's config as a JSON string (``lamina.models.model_from_json`` reads it back)."""
+        from lamina.saving.saving_api import model_to_json
+
+        return model_to_json(self, **kwargs)
+
     def build_from_config(self, config) -> None:
         if config and not self.built:
             super().build_from_config(config)
 
 
 _FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_arguments(args, kwargs) -> bool:
+    """Whether a Model(...) call passes inputs and outputs (Keras's rule), not a subclass's own arguments."""
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
 
 
 def _functional_subclass(cls):

@@ -10,3 +10,11 @@ from lamina.saving.serialization import (  # noqa: F401
     register_keras_serializable,
     serialize_keras_object,
 )
+from lamina.saving.file_safety import LaminaFileError, UnsafeFileError  # noqa: F401
+from lamina.saving.saving_api import (  # noqa: F401
+    load_model,
+    load_weights,
+    model_from_json,
+    save_model,
+    save_weights,
+)

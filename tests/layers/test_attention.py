@@ -220,9 +220,6 @@ def _masked_models(lib, cls_name, init_kwargs, causal):
     return lib.Model([a, b], [out, scores, pooled])
 
 
-@pytest.mark.xfail(BACKEND == "numpy", strict=True,
-                   reason="lamina's Functional passes only the first argument's mask to a layer, and NumPy "
-                          "arrays cannot carry _keras_mask: the value's mask is lost (needs a framework fix)")
 @pytest.mark.parametrize("cls_name,init_kwargs", [
     ("MultiHeadAttention", {"num_heads": 2, "key_dim": 3}),
     ("GroupedQueryAttention", {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2}),
@@ -245,10 +242,7 @@ def test_keras_masks_of_inputs_match_keras(keras, cls_name, init_kwargs, causal)
 
 @pytest.mark.parametrize("cross", [
     False,
-    pytest.param(True, marks=pytest.mark.xfail(
-        BACKEND in ("numpy", "jax"), strict=True,
-        reason="in a compiled/NumPy Functional run the value tensor cannot carry its mask and lamina's "
-               "Functional passes only the first argument's mask to a layer (needs a framework fix)")),
+    True,
 ])
 def test_masked_attention_predict_matches_eager(keras, cross):
     """Masks survive model.predict (compiled on jax): padded keys get no attention weight."""

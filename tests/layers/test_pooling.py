@@ -221,8 +221,6 @@ def test_aliases_and_deserialization():
     assert lamina.layers.MaxPooling1D is pooling.MaxPooling1D
 
 
-@pytest.mark.xfail(BACKEND == "torch", raises=NotImplementedError, strict=True,
-                   reason="lamina's torch max_pool kernel calls F.max_pool*d, which has no integer kernel on CPU")
 def test_int_inputs_keep_their_dtype_in_max_pooling(keras):
     x = np.arange(24, dtype="int32").reshape(1, 4, 6)[:, ::-1]
     ours = to_np(pooling.MaxPooling1D(2)(x))

@@ -40,8 +40,7 @@ def test_matches_keras_at_inference(keras, name, kwargs, shape):
     assert layer.weights == []
     x = np.random.default_rng(0).normal(size=shape).astype("float32")
     assert_close(layer(x), x, atol=0, rtol=0)   # identity at inference, also with training=False
-    if name != "ActivityRegularization":  # its call() takes no `training` (see the xfail below)
-        assert_close(layer(x, training=False), x, atol=0, rtol=0)
+    assert_close(layer(x, training=False), x, atol=0, rtol=0)
 
 
 @pytest.mark.parametrize("name,kwargs", [("SpatialDropout2D", dict(rate=0.0)), ("GaussianNoise", dict(stddev=0.0)),
@@ -148,12 +147,6 @@ def test_noise_follows_training_flag_in_a_model():
 
 
 # ---------------------------------------------------------------------- ActivityRegularization
-_BATCH_NORMALIZED = pytest.mark.xfail(
-    strict=True, reason="Keras 3 divides activity-regularizer losses by the batch size (Layer.__call__); "
-                        "lamina's Layer._call_impl does not yet")
-
-
-@_BATCH_NORMALIZED
 def test_activity_regularization_losses_match_keras(keras):
     x = _x((3, 4))
     ours = reg.ActivityRegularization(l1=0.1, l2=0.02)
@@ -189,9 +182,6 @@ def test_activity_regularization_adds_to_model_loss():
     assert_close(sum(to_np(v) for v in model.losses), 0.5 * 4, atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="lamina's Layer passes `training` on to a call() that does not accept it; "
-                          "Keras drops it (and still hands it down to inner layers)")
 def test_training_argument_is_accepted_by_layers_without_it(keras):
     x = _x((2, 4))
     assert_close(keras.layers.ActivityRegularization(l1=0.1)(x, training=True), x, atol=0, rtol=0)

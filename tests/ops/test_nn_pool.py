@@ -224,3 +224,12 @@ def test_errors_name_the_op_and_shapes(op, x_shape, args, kwargs, pattern):
         getattr(ops, op)(np.ones(x_shape, "float32"), *args, **kwargs)
     with pytest.raises(ValueError, match=pattern):
         getattr(ops, op)(KT(x_shape), *args, **kwargs)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_integer_max_pool_matches_float_result(padding):
+    x = np.random.default_rng(5).integers(-50, 50, size=(2, 7, 6, 3)).astype("int32")
+    ints = lamina.ops.convert_to_numpy(lamina.ops.max_pool(x, (3, 2), (2, 2), padding=padding))
+    floats = lamina.ops.convert_to_numpy(lamina.ops.max_pool(x.astype("float32"), (3, 2), (2, 2), padding=padding))
+    assert ints.dtype == np.int32
+    np.testing.assert_array_equal(ints, floats.astype("int32"))

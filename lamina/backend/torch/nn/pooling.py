@@ -48,6 +48,13 @@ def _lowest(dtype):
 def max_pool(inputs, pool_size, strides, padding, data_format):
     x = _to_first(t(inputs), data_format)
     n = x.ndim - 2
+    if not x.is_floating_point():
+        # torch has no integer max-pool kernel on CPU: exact windows by unfold + amax instead.
+        if any(lo or hi for lo, hi in padding):
+            x = F.pad(x, _flat(padding), value=_lowest(x.dtype))
+        for i, (k, s) in enumerate(zip(pool_size, strides)):
+            x = x.unfold(2 + i, k, s).amax(-1)
+        return _from_first(x, data_format)
     if all(lo == hi for lo, hi in padding):
         y = _MAX[n](x, pool_size, strides, tuple(lo for lo, _ in padding))
     else:
