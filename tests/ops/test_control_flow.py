@@ -549,3 +549,21 @@ def test_ops_work_under_jax_jit():
     assert to_np(ys).tolist() == [1.0, 2.0, 4.0]
     assert to_np(picked).tolist() == [2.0, 4.0, 6.0] and to_np(branch).tolist() == [0.0, 1.0, 2.0]
     assert to_np(window).tolist() == [2.0, 3.0]
+
+
+def test_scan_eager_and_traced_paths_agree():
+    """Outside jit, jax's scan loops in Python (no compile per call); both paths give the same result."""
+    def step(carry, x):
+        new = carry * 0.5 + x
+        return new, {"out": new * 2.0, "pair": (new, -new)}
+
+    xs = np.arange(12, dtype="float32").reshape(4, 3)
+    for reverse in (False, True):
+        carry, ys = ops.scan(step, np.zeros(3, "float32"), xs, reverse=reverse)
+        c, expected = np.zeros(3, "float32"), [None] * 4
+        for i in (range(3, -1, -1) if reverse else range(4)):
+            c = c * 0.5 + xs[i]
+            expected[i] = c
+        np.testing.assert_allclose(ops.convert_to_numpy(carry), c, rtol=1e-6)
+        np.testing.assert_allclose(ops.convert_to_numpy(ys["out"]), 2 * np.stack(expected), rtol=1e-6)
+        np.testing.assert_allclose(ops.convert_to_numpy(ys["pair"][1]), -np.stack(expected), rtol=1e-6)

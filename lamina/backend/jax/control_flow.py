@@ -119,8 +119,35 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
             raise ValueError(f"scan: `f` must return a pair (new_carry, y); received {type(result).__name__}.")
         return _match_carry("scan", result[0], ref_flat, c), result[1]
 
+    if _outside_transformations():
+        return _eager_scan(step, carry, xs, length, reverse)
     return lax.scan(step, carry, xs, length=None if length is None else int(length), reverse=reverse,
                     unroll=unroll)
+
+
+def _outside_transformations() -> bool:
+    """True when no jit/grad/vmap trace is active: a Python loop then avoids compiling the loop body
+    anew on every eager call (each op is dispatched as already compiled)."""
+    try:
+        from jax._src import core as jax_core
+
+        return bool(jax_core.trace_state_clean())
+    except (ImportError, AttributeError):  # a jax without this helper: keep lax.scan everywhere
+        return False
+
+
+def _eager_scan(step, carry, xs, length, reverse):
+    n = int(length) if length is not None else int(tree.flatten(xs)[0].shape[0])
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    ys = [None] * n
+    for i in order:
+        x = None if xs is None else tree.map_structure(lambda a: a[i], xs)
+        carry, ys[i] = step(carry, x)
+    if n == 0 or ys[0] is None:
+        return carry, None
+    flat = [tree.flatten(y) for y in ys]
+    stacked = [jnp.stack([f[j] for f in flat]) for j in range(len(flat[0]))]
+    return carry, tree.pack_sequence_as(ys[0], stacked)
 
 
 def associative_scan(f, elems, reverse=False, axis=0):
