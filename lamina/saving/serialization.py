@@ -138,7 +138,7 @@ def serialize_keras_object(obj):
     registered = _CUSTOM_NAMES.get(cls)
     config = {
         "module": getattr(cls, "_keras_module", None) if registered is None else None,
-        "class_name": cls.__name__,
+        "class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
         "config": _to_json_ready(obj.get_config()),
         "registered_name": registered,
     }

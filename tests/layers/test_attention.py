@@ -368,9 +368,6 @@ def test_grouped_query_attention_names_and_serialization(keras):
     assert type(restored) is layers.GroupedQueryAttention and restored.num_key_value_heads == 2
 
 
-@pytest.mark.xfail(strict=True, reason="lamina's serializer writes cls.__name__ ('GroupedQueryAttention'); Keras "
-                                      "writes and only loads its export name 'GroupQueryAttention' (needs "
-                                      "lamina/saving/serialization.py to support an export name)")
 def test_grouped_query_attention_serializes_under_keras_name():
     from lamina.saving.serialization import serialize_keras_object
 

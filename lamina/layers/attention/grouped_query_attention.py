@@ -49,6 +49,8 @@ class GroupedQueryAttention(QueryMaskedCall, Layer):
         >>> out, scores = gqa(q, v, return_attention_scores=True, use_causal_mask=True)
     """
 
+    _keras_class_name = "GroupQueryAttention"  # the name Keras writes in files (and the only one it reads)
+
     def __init__(self, head_dim: int, num_query_heads: int, num_key_value_heads: int, dropout: float = 0.0,
                  use_bias: bool = True, sliding_window=None, flash_attention=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
