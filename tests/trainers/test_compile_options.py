@@ -112,3 +112,21 @@ def test_steps_per_epoch_and_ragged_last_batch():
     seen.clear()
     model.fit(X, Y_CLS, batch_size=10, steps_per_epoch=4, epochs=2, verbose=0, callbacks=[Batches()])
     assert seen == [0, 1, 2, 3, 0, 1, 2, 3]
+
+
+@requires_training
+def test_mixed_float16_wraps_the_optimizer_in_loss_scaling_and_trains():
+    previous = lamina.config.dtype_policy()
+    lamina.config.set_dtype_policy("mixed_float16")
+    try:
+        lamina.utils.set_random_seed(0)
+        model = lamina.Sequential([lamina.Input((4,)), lamina.layers.Dense(16, activation="relu"),
+                                   lamina.layers.Dense(2), lamina.layers.Activation("softmax", dtype="float32")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    finally:
+        lamina.config.set_dtype_policy(previous)
+    assert type(model.optimizer).__name__ == "LossScaleOptimizer"
+    assert model.layers[0].compute_dtype == "float16" and model.layers[0].kernel.dtype == "float32"
+    history = model.fit(X, Y_CLS, epochs=8, batch_size=16, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert history.history["loss"][-1] < history.history["loss"][0]
