@@ -118,7 +118,12 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        from lamina.losses.loss import _get_mask, apply_mask
+
+        mask = _get_mask(y_pred)  # masked steps (a Keras mask on the predictions) do not count
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, self.dtype, "sum", self.name)
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

@@ -106,6 +106,7 @@ class Trainer:
         """The total loss: the compiled loss plus ``model.losses`` (add_loss, regularizers)."""
         from lamina import ops
 
+        _attach_output_masks(self, y_pred)
         total = None
         if self._compile_loss is not None:
             total = self._compile_loss(y, y_pred, sample_weight)
@@ -477,6 +478,20 @@ def _to_python(logs: dict) -> dict:
         arr = B.core.convert_to_numpy(v)
         out[k] = float(arr) if np.ndim(arr) == 0 else arr
     return out
+
+
+def _attach_output_masks(model, y_pred) -> None:
+    """Give the predictions the masks the model's last call produced, where the tensors could not
+    carry them (NumPy arrays, jax arrays and tracers), so losses and metrics skip masked steps."""
+    graph = model.__dict__.get("_functional") or model
+    masks = graph.__dict__.get("_output_masks")
+    if not masks or all(m is None for m in masks):
+        return
+    from lamina.losses.loss import _get_mask, _set_mask
+
+    for prediction, mask in zip(tree.flatten(y_pred), masks):
+        if mask is not None and _get_mask(prediction) is None:
+            _set_mask(prediction, mask)
 
 
 def _sorted(logs: dict) -> dict:

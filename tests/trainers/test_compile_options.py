@@ -130,3 +130,27 @@ def test_mixed_float16_wraps_the_optimizer_in_loss_scaling_and_trains():
     history = model.fit(X, Y_CLS, epochs=8, batch_size=16, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_output_masks_weight_the_loss_as_in_keras_on_every_backend(keras):
+    """Masked time steps are left out of the loss, also where tensors cannot carry a mask (NumPy, jax)."""
+    x = np.random.default_rng(0).normal(size=(16, 5, 3)).astype("float32")
+    x[:, 3:, :] = 0.0
+    y = np.random.default_rng(1).normal(size=(16, 5, 2)).astype("float32")
+
+    def build(k):
+        return k.Sequential([k.Input((5, 3)), k.layers.Masking(), k.layers.Dense(2)])
+
+    ours, theirs = build(lamina), build(keras)
+    theirs.set_weights(ours.get_weights())
+    for model in (ours, theirs):
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    got = ours.evaluate(x, y, verbose=0, return_dict=True)
+    want = theirs.evaluate(x, y, verbose=0, return_dict=True)
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-5, err_msg=name)
+    if lamina.backend.impl.CAN_TRAIN:
+        ours.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+        theirs.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+        for a, b in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_allclose(a, keras.ops.convert_to_numpy(b), rtol=1e-5, atol=1e-6)
