@@ -11,6 +11,7 @@ from lamina.layers.core.einsum_dense import EinsumDense  # noqa: F401
 from lamina.layers.core.embedding import Embedding  # noqa: F401
 from lamina.layers.core.input_layer import Input, InputLayer  # noqa: F401
 from lamina.layers.core.lambda_layer import Lambda  # noqa: F401
+from lamina.layers.core.reversible_embedding import ReversibleEmbedding  # noqa: F401
 from lamina.layers.core.simple import Activation, Flatten, Identity, Masking, Reshape  # noqa: F401
 from lamina.layers.input_spec import InputSpec  # noqa: F401
 from lamina.layers.layer import Layer  # noqa: F401
