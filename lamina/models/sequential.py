@@ -138,7 +138,7 @@ class Sequential(Model):
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": serialize_keras_object(self.dtype_policy)}
         config["layers"] = [serialize_keras_object(l) for l in self._layers]
-        if self._build_shapes and not isinstance(self._layers[0], InputLayer):
+        if self._build_shapes:
             config["build_input_shape"] = list(self._build_shapes["input_shape"])
         return config
 

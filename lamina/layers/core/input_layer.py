@@ -43,7 +43,9 @@ class InputLayer(Layer):
         self.sparse = bool(sparse)
         self.optional = optional
         self.built = True
-        tensor = input_tensor or KerasTensor(self._batch_shape, dtype=self._dtype, sparse=self.sparse, name=self.name)
+        if input_tensor is None:
+            input_tensor = KerasTensor(self._batch_shape, dtype=self._dtype, sparse=self.sparse, name=self.name)
+        tensor = input_tensor
         self._input_tensor = tensor
         Node(self, (), {}, tensor)
 
