@@ -299,3 +299,17 @@ def test_same_numbers_as_keras_on_jax(name, kwargs, keras):
         np.testing.assert_allclose(to_np(getattr(R, name)(seed=gen_ours, **kwargs)),
                                    keras.ops.convert_to_numpy(getattr(keras.random, name)(seed=gen_theirs, **kwargs)),
                                    rtol=1e-6)
+
+
+def test_random_draws_are_reproducible_and_shaped_for_many_shapes():
+    """(On jax, eager draws share a few compiled sizes; values must still follow the seed and the shape.)"""
+    for shape in [(3,), (5, 7), (2, 3, 4), (1,), (33, 2)]:
+        a = lamina.ops.convert_to_numpy(lamina.random.normal(shape, mean=1.0, stddev=2.0, seed=7))
+        b = lamina.ops.convert_to_numpy(lamina.random.normal(shape, mean=1.0, stddev=2.0, seed=7))
+        c = lamina.ops.convert_to_numpy(lamina.random.uniform(shape, minval=-1.0, maxval=1.0, seed=8))
+        t = lamina.ops.convert_to_numpy(lamina.random.truncated_normal(shape, stddev=0.5, seed=9))
+        assert a.shape == c.shape == t.shape == shape
+        np.testing.assert_array_equal(a, b)
+        assert (c >= -1.0).all() and (c < 1.0).all() and (np.abs(t) <= 1.0 + 1e-6).all()
+    big = lamina.ops.convert_to_numpy(lamina.random.normal((300, 300), seed=3))
+    assert abs(big.mean()) < 0.02 and abs(big.std() - 1.0) < 0.02

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from lamina.backend.common.variable_base import VariableBase
 from lamina.backend.jax.core import convert_to_tensor, to_native_dtype
@@ -41,17 +42,46 @@ def seed_framework(seed: int) -> None:
     """jax has no global generator to seed."""
 
 
+def _outside_transformations() -> bool:
+    try:
+        from jax._src import core as jax_core
+
+        return bool(jax_core.trace_state_clean())
+    except (ImportError, AttributeError):
+        return False
+
+
+def _sampled(draw, shape, seed, *params):
+    """``draw(key, shape)``; outside jit the draw is made for a power-of-two number of values and cut
+    to size on the host, so creating weights of many shapes compiles a handful of programs instead of
+    one per shape (jax compiles every new shape). Same seed, same values, in each mode."""
+    shape = tuple(int(d) for d in shape)
+    if not _outside_transformations() or not isinstance(seed, (tuple, list, np.ndarray, jax.Array)) \
+            or isinstance(seed, jax.core.Tracer) or any(np.ndim(p) for p in params):
+        return draw(_key(seed), shape)
+    n = int(np.prod(shape, dtype=np.int64))
+    if n <= 1:
+        return draw(_key(seed), shape)
+    bucket = 1 << (n - 1).bit_length()
+    flat = np.asarray(draw(_key(seed), (bucket,)))
+    return jnp.asarray(flat[:n].reshape(shape))
+
+
 def normal(shape, mean, stddev, dtype, seed):
-    return jax.random.normal(_key(seed), shape, dtype=to_native_dtype(dtype)) * stddev + mean
+    dt = to_native_dtype(dtype)
+    return _sampled(lambda key, s: jax.random.normal(key, s, dtype=dt) * stddev + mean, shape, seed, mean, stddev)
 
 
 def uniform(shape, minval, maxval, dtype, seed):
-    return jax.random.uniform(_key(seed), shape, dtype=to_native_dtype(dtype), minval=minval, maxval=maxval)
+    dt = to_native_dtype(dtype)
+    return _sampled(lambda key, s: jax.random.uniform(key, s, dtype=dt, minval=minval, maxval=maxval), shape, seed,
+                    minval, maxval)
 
 
 def truncated_normal(shape, mean, stddev, dtype, seed):
-    x = jax.random.truncated_normal(_key(seed), -2.0, 2.0, shape, dtype=to_native_dtype(dtype))
-    return x * stddev + mean
+    dt = to_native_dtype(dtype)
+    return _sampled(lambda key, s: jax.random.truncated_normal(key, -2.0, 2.0, s, dtype=dt) * stddev + mean,
+                    shape, seed, mean, stddev)
 
 
 def randint(shape, minval, maxval, dtype, seed):
