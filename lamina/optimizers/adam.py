@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from lamina import ops
+from lamina.backend import impl as B
+from lamina.backend.common import scopes
 from lamina.optimizers.base_optimizer import Optimizer
 from lamina.saving.serialization import builtin
 
@@ -41,6 +43,17 @@ class Adam(Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
+    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        fused = getattr(getattr(B, "optimizers", None), "adam_update", None)
+        if fused is not None and _can_fuse(grads, trainable_variables):
+            indices = [self._get_variable_index(v) for v in trainable_variables]
+            fused(trainable_variables, grads, [self._momentums[i] for i in indices],
+                  [self._velocities[i] for i in indices],
+                  [self._velocity_hats[i] for i in indices] if self.amsgrad else None,
+                  learning_rate, self.iterations, self.beta_1, self.beta_2, self.epsilon)
+            return
+        super()._backend_update_step(grads, trainable_variables, learning_rate)
+
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
@@ -65,3 +78,12 @@ class Adam(Optimizer):
         config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
                        "amsgrad": self.amsgrad})
         return config
+
+
+def _can_fuse(grads, variables) -> bool:
+    """The fused backend update applies to eager steps over variables of one float dtype."""
+    if scopes._state["stateless"] is not None or not variables:
+        return False
+    dtype = variables[0].dtype
+    return all(v.dtype == dtype for v in variables) and dtype in ("float32", "float64", "float16", "bfloat16") \
+        and all(g is not None for g in grads)

@@ -324,3 +324,24 @@ def test_save_and_load_own_variables_round_trip():
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     with pytest.warns(UserWarning, match="Skipping variable loading"):
         lamina.optimizers.RMSprop().load_own_variables(store)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_fused_backend_update_equals_the_per_variable_rule(amsgrad, monkeypatch):
+    """Where the backend fuses Adam (torch: foreach kernels), it matches the reference rule exactly."""
+    import lamina.optimizers.adam as adam_module
+
+    rng = np.random.default_rng(0)
+    inits = [rng.normal(size=s).astype("float32") for s in [(3, 4), (4,), (2, 2, 2)]]
+    grads = [[rng.normal(size=w.shape).astype("float32") for w in inits] for _ in range(3)]
+
+    def run(fuse):
+        monkeypatch.setattr(adam_module, "_can_fuse", adam_module._can_fuse if fuse else (lambda g, v: False))
+        variables = [lamina.Variable(w) for w in inits]
+        opt = lamina.optimizers.Adam(learning_rate=0.05, amsgrad=amsgrad)
+        for step_grads in grads:
+            opt.apply([lamina.ops.convert_to_tensor(g) for g in step_grads], variables)
+        return [v.numpy() for v in variables] + [v.numpy() for v in opt.variables[1:]]
+
+    for fused, reference in zip(run(True), run(False)):
+        np.testing.assert_allclose(fused, reference, rtol=1e-6, atol=1e-7)

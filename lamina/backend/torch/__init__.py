@@ -1,6 +1,6 @@
 """The PyTorch backend: eager autograd, optional torch.compile; tensors on the GPU when present."""
 
-from lamina.backend.torch import control_flow, core, image, linalg, math, nn, numpy, random, trainer  # noqa: F401
+from lamina.backend.torch import control_flow, core, image, linalg, math, nn, numpy, optimizers, random, trainer  # noqa: F401,E501
 
 NAME = "torch"
 CAN_TRAIN = True
