@@ -23,6 +23,7 @@ from lamina.layers.convolutional import *  # noqa: F401,F403,E402
 from lamina.layers.merging import *  # noqa: F401,F403,E402
 from lamina.layers.normalization import *  # noqa: F401,F403,E402
 from lamina.layers.pooling import *  # noqa: F401,F403,E402
+from lamina.layers.preprocessing import *  # noqa: F401,F403,E402
 from lamina.layers.regularization import *  # noqa: F401,F403,E402
 from lamina.layers.reshaping import *  # noqa: F401,F403,E402
 from lamina.layers.rnn import *  # noqa: F401,F403,E402

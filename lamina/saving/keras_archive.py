@@ -18,6 +18,7 @@ import json
 import os
 import zipfile
 
+from lamina.saving import assets
 from lamina.saving import file_safety as fs
 from lamina.saving import weights_h5
 from lamina.saving.file_safety import LaminaFileError
@@ -61,6 +62,7 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
             zf.writestr(METADATA_FILENAME, metadata_json)
             zf.writestr(CONFIG_FILENAME, config_json)
             zf.writestr(WEIGHTS_FILENAME, weights)
+            assets.write_assets(model, zf)
 
 
 def read_archive(filepath):
@@ -114,6 +116,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode=Tr
         _load_npz_weights(model, weights, filepath)
     else:
         weights_h5.weights_from_bytes(model, weights, filepath)
+    with fs.open_archive(filepath) as zf:
+        assets.read_assets(model, zf, filepath)
     return model
 
 

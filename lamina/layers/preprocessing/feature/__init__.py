@@ -1,0 +1,3 @@
+"""Text, lookup, hashing, category-encoding and discretization layers."""
+
+__all__ = []

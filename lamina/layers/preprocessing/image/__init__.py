@@ -1,0 +1,3 @@
+"""Image preprocessing and augmentation layers, plus Rescaling and Normalization."""
+
+__all__ = []
