@@ -59,8 +59,32 @@ def _dtype_name(x) -> str:
     return standardize_dtype(x.dtype)
 
 
+class _RateDecay(LearningRateSchedule):
+    """The shared state of ExponentialDecay and InverseTimeDecay: a rate applied per ``decay_steps``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        _check_positive(type(self).__name__, "decay_steps", decay_steps)
+
+    def _progress(self, step):
+        """``(initial rate, its dtype, step / decay_steps)``, the ratio floored when ``staircase``."""
+        lr = ops.convert_to_tensor(self.initial_learning_rate)
+        dtype = _dtype_name(lr)
+        p = ops.divide(ops.cast(step, dtype), ops.cast(self.decay_steps, dtype))
+        return lr, dtype, ops.floor(p) if self.staircase else p
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
 @builtin("keras.optimizers.schedules")
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(_RateDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored exponent if ``staircase``).
 
     Example:
@@ -71,25 +95,11 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase: bool = False,
                  name: str = "ExponentialDecay"):
-        super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_positive("ExponentialDecay", "decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        lr = ops.convert_to_tensor(self.initial_learning_rate)
-        dtype = _dtype_name(lr)
-        p = ops.divide(ops.cast(step, dtype), ops.cast(self.decay_steps, dtype))
-        if self.staircase:
-            p = ops.floor(p)
+        lr, dtype, p = self._progress(step)
         return ops.multiply(lr, ops.power(ops.cast(self.decay_rate, dtype), p))
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
 
 @builtin("keras.optimizers.schedules")
@@ -176,7 +186,7 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 @builtin("keras.optimizers.schedules")
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored if ``staircase``).
 
     Example:
@@ -187,26 +197,11 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase: bool = False,
                  name: str = "InverseTimeDecay"):
-        super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_positive("InverseTimeDecay", "decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        lr = ops.convert_to_tensor(self.initial_learning_rate)
-        dtype = _dtype_name(lr)
-        p = ops.divide(ops.cast(step, dtype), ops.cast(self.decay_steps, dtype))
-        if self.staircase:
-            p = ops.floor(p)
-        denom = ops.add(ops.cast(1, dtype), ops.multiply(ops.cast(self.decay_rate, dtype), p))
-        return ops.divide(lr, denom)
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        lr, dtype, p = self._progress(step)
+        return ops.divide(lr, ops.add(ops.cast(1, dtype), ops.multiply(ops.cast(self.decay_rate, dtype), p)))
 
 
 @builtin("keras.optimizers.schedules")

@@ -95,6 +95,32 @@ def combine_masks(query_mask=None, value_mask=None, key_mask=None, attention_mas
     return auto
 
 
+def resolve_call_masks(query, value, key, query_mask, value_mask, key_mask, attention_mask,
+                       use_causal_mask: bool, sliding_window, fused_causal_ok: bool):
+    """``(key, mask, only_causal)`` for an attention layer's call.
+
+    Masks not given are read from ``value``/``key`` (Keras masks); ``key`` defaults to
+    ``value``. When the causal mask is the only mask and ``fused_causal_ok`` (the layer
+    uses its own ``_compute_attention``), ``mask`` is None and ``only_causal`` is True:
+    the kernel applies causality itself, without building a mask tensor.
+    """
+    if value_mask is None:
+        value_mask = keras_mask_of(value)
+    if key_mask is None and key is not None:
+        key_mask = keras_mask_of(key)
+    if key is None:
+        key = value
+    only_causal = (use_causal_mask and fused_causal_ok and sliding_window is None and query_mask is None
+                   and value_mask is None and key_mask is None and attention_mask is None)
+    if only_causal:
+        return key, None, True
+    mask = combine_masks(
+        query_mask, value_mask, key_mask, attention_mask,
+        causal=causal_mask(query, value) if use_causal_mask else None,
+        window=sliding_window_mask(query, value, sliding_window) if sliding_window else None)
+    return key, mask, False
+
+
 def keras_mask_of(x):
     """The Keras mask a tensor carries (``_keras_mask``), or None."""
     return None if x is None else getattr(x, "_keras_mask", None)

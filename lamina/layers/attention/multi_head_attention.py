@@ -15,9 +15,8 @@ from lamina import constraints, initializers, ops, regularizers
 from lamina.core.keras_tensor import KerasTensor
 from lamina.layers.activations.softmax import Softmax
 from lamina.layers.attention._utils import (QueryMaskedCall, attention_equations, causal_mask,
-                                            check_sliding_window, combine_masks, keras_mask_of, partial_shape,
-                                            positive_int, projection_equation, sliding_window_mask,
-                                            sublayer_kwargs)
+                                            check_sliding_window, partial_shape, positive_int,
+                                            projection_equation, resolve_call_masks, sublayer_kwargs)
 from lamina.layers.core.dropout import Dropout
 from lamina.layers.core.einsum_dense import EinsumDense
 from lamina.layers.layer import Layer
@@ -231,26 +230,14 @@ class MultiHeadAttention(QueryMaskedCall, Layer):
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores: bool = False, training=None,
              use_causal_mask: bool = False):
-        if value_mask is None:
-            value_mask = keras_mask_of(value)
-        if key_mask is None and key is not None:
-            key_mask = keras_mask_of(key)
-        if key is None:
-            key = value
         if (use_causal_mask or self._sliding_window) and self._attention_axes != (1,):
             raise ValueError(
                 f'{type(self).__name__} "{self.name}": `use_causal_mask` and `sliding_window` need attention over '
                 f"axis 1 only (the sequence axis); this layer attends over axes {self._attention_axes}.")
-        only_causal = (use_causal_mask and query_mask is None and value_mask is None and key_mask is None
-                       and attention_mask is None and self._sliding_window is None
-                       and type(self)._compute_attention is MultiHeadAttention._compute_attention)
-        if only_causal:
-            mask = None
-        else:
-            mask = combine_masks(
-                query_mask, value_mask, key_mask, attention_mask,
-                causal=causal_mask(query, value) if use_causal_mask else None,
-                window=sliding_window_mask(query, value, self._sliding_window) if self._sliding_window else None)
+        key, mask, only_causal = resolve_call_masks(
+            query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+            self._sliding_window,
+            fused_causal_ok=type(self)._compute_attention is MultiHeadAttention._compute_attention)
 
         gate = self._gate_dense(query) if self._use_gate else None
         query = self._query_dense(query)
