@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from lamina import ops
-from lamina.backend import impl as B
-from lamina.backend.common import scopes
 from lamina.optimizers.base_optimizer import Optimizer
 from lamina.saving.serialization import builtin
 
@@ -44,8 +42,8 @@ class Adam(Optimizer):
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
-        fused = getattr(getattr(B, "optimizers", None), "adam_update", None)
-        if fused is not None and _can_fuse(grads, trainable_variables):
+        fused = self._fused_kernel("adam_update", grads, trainable_variables)
+        if fused is not None:
             indices = [self._get_variable_index(v) for v in trainable_variables]
             fused(trainable_variables, grads, [self._momentums[i] for i in indices],
                   [self._velocities[i] for i in indices],
@@ -79,11 +77,3 @@ class Adam(Optimizer):
                        "amsgrad": self.amsgrad})
         return config
 
-
-def _can_fuse(grads, variables) -> bool:
-    """The fused backend update applies to eager steps over variables of one float dtype."""
-    if scopes._state["stateless"] is not None or not variables:
-        return False
-    dtype = variables[0].dtype
-    return all(v.dtype == dtype for v in variables) and dtype in ("float32", "float64", "float16", "bfloat16") \
-        and all(g is not None for g in grads)

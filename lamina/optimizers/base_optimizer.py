@@ -24,6 +24,7 @@ import re
 import warnings
 
 from lamina import ops
+from lamina.backend import impl as B
 from lamina.backend.common import scopes
 from lamina.core.variable import Variable
 from lamina.saving.serialization import builtin, serialize_keras_object
@@ -381,6 +382,15 @@ class Optimizer:
                     lambda: self._overwrite_model_variables_with_average_value(self._trainable_variables),
                     lambda: None, self._trainable_variables)
 
+    def _fused_kernel(self, name: str, grads, variables):
+        """The backend's fused update ``name`` (torch: ``torch._foreach_*`` kernels over all variables at
+        once) where it applies to this step — eager, one float dtype, every gradient present — else None.
+        The per-variable ``update_step`` stays the reference (and what runs traced)."""
+        fused = getattr(getattr(B, "optimizers", None), name, None)
+        if fused is None or not can_fuse(grads, variables):
+            return None
+        return fused
+
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
         for grad, var in zip(grads, trainable_variables):
             self.update_step(grad, var, learning_rate)
@@ -472,6 +482,11 @@ class Optimizer:
 
     def _apply_weight_decay(self, variables):
         if self.weight_decay is None:
+            return
+        decayed = [v for v in variables if self._use_weight_decay(v)]
+        fused = self._fused_kernel("weight_decay_update", decayed, decayed)
+        if fused is not None:
+            fused(decayed, self.learning_rate, self.weight_decay)
             return
         for variable in variables:
             if self._use_weight_decay(variable):
@@ -604,6 +619,15 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def can_fuse(grads, variables) -> bool:
+    """Whether a fused backend update applies: an eager step over variables of one float dtype."""
+    if scopes._state["stateless"] is not None or not variables:
+        return False
+    dtype = variables[0].dtype
+    return dtype in ("float32", "float64", "float16", "bfloat16") and all(v.dtype == dtype for v in variables) \
+        and all(g is not None for g in grads)
 
 
 def global_norm(value_list):

@@ -45,6 +45,17 @@ class RMSprop(Optimizer):
         if self.centered:
             self._average_gradients = self.add_optimizer_variables(var_list, "average_gradient")
 
+    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        fused = self._fused_kernel("rmsprop_update", grads, trainable_variables)
+        if fused is not None:
+            indices = [self._get_variable_index(v) for v in trainable_variables]
+            fused(trainable_variables, grads, [self._velocities[i] for i in indices],
+                  [self._average_gradients[i] for i in indices] if self.centered else None,
+                  [self._momentums[i] for i in indices] if self.momentum > 0 else None,
+                  learning_rate, self.rho, self.momentum, self.epsilon)
+            return
+        super()._backend_update_step(grads, trainable_variables, learning_rate)
+
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)

@@ -43,6 +43,16 @@ class SGD(Optimizer):
         if self.momentum != 0:
             self.momentums = self.add_optimizer_variables(variables, "momentum")
 
+    def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        fused = self._fused_kernel("sgd_update", grads, trainable_variables)
+        if fused is not None:
+            momentums = None
+            if self.momentum != 0:
+                momentums = [self.momentums[self._get_variable_index(v)] for v in trainable_variables]
+            fused(trainable_variables, grads, momentums, learning_rate, self.momentum, self.nesterov)
+            return
+        super()._backend_update_step(grads, trainable_variables, learning_rate)
+
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)

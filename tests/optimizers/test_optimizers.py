@@ -326,22 +326,40 @@ def test_save_and_load_own_variables_round_trip():
         lamina.optimizers.RMSprop().load_own_variables(store)
 
 
-@pytest.mark.parametrize("amsgrad", [False, True])
-def test_adam_fused_backend_update_equals_the_per_variable_rule(amsgrad, monkeypatch):
-    """Where the backend fuses Adam (torch: foreach kernels), it matches the reference rule exactly."""
-    import lamina.optimizers.adam as adam_module
+FUSED_CONFIGS = [
+    ("Adam", {}), ("Adam", {"amsgrad": True}), ("AdamW", {"weight_decay": 0.1}),
+    ("SGD", {}), ("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.9, "nesterov": True}),
+    ("SGD", {"weight_decay": 0.05}), ("RMSprop", {}), ("RMSprop", {"momentum": 0.5}),
+    ("RMSprop", {"centered": True, "momentum": 0.3}),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", FUSED_CONFIGS)
+def test_fused_backend_update_equals_the_per_variable_rule(name, kwargs, monkeypatch):
+    """Where the backend fuses an update (torch: foreach kernels), it matches the reference rule, and on
+    torch the fused kernel is what runs."""
+    import lamina.optimizers.base_optimizer as base_module
 
     rng = np.random.default_rng(0)
     inits = [rng.normal(size=s).astype("float32") for s in [(3, 4), (4,), (2, 2, 2)]]
     grads = [[rng.normal(size=w.shape).astype("float32") for w in inits] for _ in range(3)]
+    original = base_module.can_fuse
+    fused_steps = []
 
     def run(fuse):
-        monkeypatch.setattr(adam_module, "_can_fuse", adam_module._can_fuse if fuse else (lambda g, v: False))
+        def check(g, v):
+            result = fuse and original(g, v)
+            fused_steps.append(result)
+            return result
+
+        monkeypatch.setattr(base_module, "can_fuse", check)
         variables = [lamina.Variable(w) for w in inits]
-        opt = lamina.optimizers.Adam(learning_rate=0.05, amsgrad=amsgrad)
+        opt = getattr(lamina.optimizers, name)(learning_rate=0.05, **kwargs)
         for step_grads in grads:
             opt.apply([lamina.ops.convert_to_tensor(g) for g in step_grads], variables)
         return [v.numpy() for v in variables] + [v.numpy() for v in opt.variables[1:]]
 
-    for fused, reference in zip(run(True), run(False)):
+    fused_run = run(True)
+    assert any(fused_steps) == (getattr(lamina.backend.impl, "optimizers", None) is not None)
+    for fused, reference in zip(fused_run, run(False)):
         np.testing.assert_allclose(fused, reference, rtol=1e-6, atol=1e-7)

@@ -36,3 +36,69 @@ def adam_update(variables, grads, momentums, velocities, velocity_hats, learning
         updates = torch._foreach_mul(ms, alpha)
         torch._foreach_div_(updates, denominators)
         torch._foreach_sub_(params, updates)
+
+
+def _prepare(variables, grads, learning_rate):
+    params = [v._value for v in variables]
+    dtype = params[0].dtype
+    grads = [g if g.dtype == dtype else g.to(dtype) for g in grads]
+    return params, grads, convert_to_tensor(learning_rate).to(dtype)
+
+
+def sgd_update(variables, grads, momentums, learning_rate, momentum: float, nesterov: bool) -> None:
+    """Keras's SGD rule: ``step = g * lr``; without momentum ``var -= step``; else
+    ``m = m * momentum - step`` and ``var += m`` (Nesterov: ``var += m * momentum - step``)."""
+    with torch.no_grad():
+        params, grads, lr = _prepare(variables, grads, learning_rate)
+        steps = torch._foreach_mul(grads, lr)
+        if momentums is None:
+            torch._foreach_sub_(params, steps)
+            return
+        ms = [m._value for m in momentums]
+        torch._foreach_mul_(ms, momentum)
+        torch._foreach_sub_(ms, steps)
+        if nesterov:
+            updates = torch._foreach_mul(ms, momentum)
+            torch._foreach_sub_(updates, steps)
+            torch._foreach_add_(params, updates)
+        else:
+            torch._foreach_add_(params, ms)
+
+
+def rmsprop_update(variables, grads, velocities, averages, momentums, learning_rate, rho: float,
+                   momentum: float, epsilon: float) -> None:
+    """Keras's RMSprop rule: ``v = rho v + (1 - rho) g**2``; centered: ``a = rho a + (1 - rho) g`` and
+    ``denominator = v - a**2 + epsilon`` (else ``v + epsilon``); ``increment = lr g / sqrt(denominator)``;
+    with momentum ``m = momentum m + increment`` and ``var -= m``, else ``var -= increment``."""
+    with torch.no_grad():
+        params, grads, lr = _prepare(variables, grads, learning_rate)
+        vs = [v._value for v in velocities]
+        torch._foreach_mul_(vs, rho)
+        torch._foreach_add_(vs, torch._foreach_mul(torch._foreach_mul(grads, grads), 1 - rho))
+        if averages is not None:
+            avgs = [a._value for a in averages]
+            torch._foreach_mul_(avgs, rho)
+            torch._foreach_add_(avgs, torch._foreach_mul(grads, 1 - rho))
+            denominators = torch._foreach_sub(vs, torch._foreach_mul(avgs, avgs))
+            torch._foreach_add_(denominators, epsilon)
+        else:
+            denominators = torch._foreach_add(vs, epsilon)
+        increments = torch._foreach_mul(grads, lr)
+        torch._foreach_div_(increments, torch._foreach_sqrt(denominators))
+        if momentums is None:
+            torch._foreach_sub_(params, increments)
+            return
+        ms = [m._value for m in momentums]
+        torch._foreach_mul_(ms, momentum)
+        torch._foreach_add_(ms, increments)
+        torch._foreach_sub_(params, ms)
+
+
+def weight_decay_update(variables, learning_rate, weight_decay: float) -> None:
+    """Decoupled weight decay: ``var -= var * weight_decay * lr``."""
+    if not variables:
+        return
+    with torch.no_grad():
+        params = [v._value for v in variables]
+        lr = convert_to_tensor(learning_rate).to(params[0].dtype)
+        torch._foreach_sub_(params, torch._foreach_mul(torch._foreach_mul(params, weight_decay), lr))

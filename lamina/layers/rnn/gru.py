@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lamina import activations, ops, regularizers
 from lamina.layers.input_spec import InputSpec
+from lamina.layers.rnn.fused import fused_inner_loop
 from lamina.layers.rnn.dropout_rnn_cell import check_units, training_masks
 from lamina.layers.rnn.simple_rnn import (
     DenseRNN,
@@ -152,6 +153,12 @@ class GRU(DenseRNN):
         if use_cudnn not in ("auto", True, False):
             raise ValueError(f"GRU: `use_cudnn` must be one of 'auto', True, False; received {use_cudnn!r}.")
         self.use_cudnn = use_cudnn
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        fused = fused_inner_loop(self, "gru", GRUCell, sequences, initial_state, mask, training)
+        if fused is not None:
+            return fused
+        return super().inner_loop(sequences, initial_state, mask, training=training)
 
     def get_config(self) -> dict:
         config = self._layer_config([
