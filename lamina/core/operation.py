@@ -22,12 +22,13 @@ from lamina.utils.naming import auto_name
 
 
 def any_symbolic(args, kwargs=None) -> bool:
-    """True if a KerasTensor is among ``args`` (one level into lists/tuples) or ``kwargs`` values."""
+    """True if a KerasTensor is among ``args`` (one level into lists/tuples/dicts) or ``kwargs`` values."""
     for a in args:
         if isinstance(a, KerasTensor):
             return True
-        if type(a) in (list, tuple):
-            for e in a:
+        kind = type(a)
+        if kind in (list, tuple) or kind is dict:
+            for e in (a.values() if kind is dict else a):
                 if isinstance(e, KerasTensor):
                     return True
     if kwargs:

@@ -172,9 +172,50 @@ class Functional(Model):
             values[id(kt)] = x
             if m is not None:
                 masks[id(kt)] = m
-        for node in self._nodes:
+        nodes = self._nodes
+        pre = self.__dict__.get("_prefix_values")
+        if pre is not None and not symbolic:  # outputs of the eager prefix, computed before jax.jit
+            values.update(pre)
+            nodes = self._nodes_after_prefix
+        for node in nodes:
             _run_node(node, values, masks, symbolic)
         return [values[id(t)] for t in self._flat_outputs], [masks.get(id(t)) for t in self._flat_outputs]
+
+    # ------------------------------------------------------------------ eager prefix (string layers)
+    def _eager_prefix(self):
+        """The leading nodes that must run outside jax.jit: layers with ``supports_jit=False`` (string
+        lookups, hashing) reading only the model's inputs or each other. None when such a layer sits
+        deeper in the graph (or inside a nested model) or has trainable weights. Computed once."""
+        if "_eager_prefix_nodes" in self.__dict__:
+            return self.__dict__["_eager_prefix_nodes"]
+        prefix, known, prefix_layers = [], {id(t) for t in self._flat_inputs}, set()
+        for node in self._nodes:
+            op = node.operation
+            if getattr(op, "supports_jit", True):
+                continue
+            inputs = [t for t in tree.flatten((node.call_args, node.call_kwargs)) if isinstance(t, KerasTensor)]
+            if not all(id(t) in known for t in inputs) or getattr(op, "trainable_weights", None):
+                prefix = None
+                break
+            prefix.append(node)
+            prefix_layers.update(id(l) for l in (op._flatten_layers() if isinstance(op, Layer) else [op]))
+            known.update(id(t) for t in node.outputs)
+        if prefix is not None and any(not getattr(l, "supports_jit", True) and id(l) not in prefix_layers
+                                      for l in self._flatten_layers(include_self=False)):
+            prefix = None
+        object.__setattr__(self, "_eager_prefix_nodes", prefix or None)
+        object.__setattr__(self, "_eager_prefix_layers", prefix_layers if prefix else set())
+        if prefix:
+            ids = {id(n) for n in prefix}
+            object.__setattr__(self, "_nodes_after_prefix", [n for n in self._nodes if id(n) not in ids])
+        return prefix or None
+
+    def _run_eager_prefix(self, inputs) -> dict:
+        """Run the eager prefix on real inputs: ``{id(symbolic tensor): value}`` for its outputs."""
+        values = {id(kt): x for kt, x in zip(self._flat_inputs, self._flatten_inputs(inputs))}
+        for node in self.__dict__["_eager_prefix_nodes"]:
+            _run_node(node, values, {}, False)
+        return {id(t): values[id(t)] for node in self.__dict__["_eager_prefix_nodes"] for t in node.outputs}
 
 
 def _fill_argument_masks(layer, args, recorded_kwargs, call_kwargs, masks):

@@ -390,11 +390,26 @@ class Trainer:
             self.optimizer.build(self.trainable_variables)
         if self._compile_metrics is not None and not self._compile_metrics.built:
             bx, by, _ = adapter.peek()
-            y_pred = self(bx, training=False)
+            y_pred = self._output_spec_of(bx)
             self._compile_metrics.build(by, y_pred)
             if self._compile_loss is not None:
                 self._compile_loss.build(by, y_pred)
             self._train_fn = self._test_fn = None
+
+    def _output_spec_of(self, x):
+        """The outputs ``self(x)`` would give, as KerasTensors: inferred, not computed, so building the
+        metrics runs no forward pass (which would advance stateful layers and consume random seeds)."""
+        from lamina.backend.common import scopes
+        from lamina.backend.common.dtypes import standardize_dtype
+        from lamina.core.keras_tensor import KerasTensor
+
+        def spec(a):
+            if not hasattr(a, "shape") or not hasattr(a, "dtype"):
+                a = np.asarray(a)
+            return KerasTensor(tuple(a.shape), dtype=standardize_dtype(a.dtype))
+
+        with scopes.SymbolicScope():
+            return self(tree.map_structure(spec, x), training=False)
 
     def _check_sparse_labels(self, adapter):
         """Integer labels outside [0, classes) for sparse crossentropy fail here, before any step."""

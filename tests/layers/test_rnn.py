@@ -395,6 +395,26 @@ def test_stateful_continues_across_batches():
         stateful(X[:2])
 
 
+def test_stateful_states_carry_through_predict_and_fit():
+    """model.predict and model.fit (jitted on jax) carry a stateful layer's states from batch to batch."""
+    full = layers.LSTM(3, return_state=True)
+    full(X)
+    model = lamina.Sequential([lamina.Input((3, 4), batch_size=3), layers.LSTM(3, stateful=True)])
+    lstm = model.layers[0]
+    lstm.set_weights(full.get_weights())
+    model.predict(X[:, :3], batch_size=3, verbose=0)
+    second = model.predict(X[:, 3:], batch_size=3, verbose=0)
+    last, h, c = _np(full(X))
+    np.testing.assert_allclose(second, last, atol=1e-5)
+    np.testing.assert_allclose(_np(lstm.states[1]), c, atol=1e-5)
+    if lamina.backend.impl.CAN_TRAIN:
+        _, h_first, _ = _np(full(X[:, :3]))
+        lstm.reset_states()
+        model.compile(optimizer="sgd", loss="mse")
+        model.train_on_batch(X[:, :3], np.zeros((3, 3), "float32"))  # the forward pass uses the weights before the step
+        np.testing.assert_allclose(_np(lstm.states[0]), h_first, atol=1e-5)
+
+
 def test_stateful_needs_static_batch():
     with pytest.raises(ValueError, match="batch size must be static"):
         layers.LSTM(2, stateful=True)(lamina.Input((5, 3)))

@@ -95,6 +95,10 @@ def standardize_dtype(dtype) -> str:
         name = dtype
     elif any(dtype is t for t in _PY_TYPES):
         return _PY_TYPES[dtype]
+    elif isinstance(dtype, np.dtype) and dtype.kind in "USO":
+        return "string"  # NumPy text arrays ('<U5', 'S3', object) hold strings
+    elif isinstance(dtype, type) and issubclass(dtype, (np.str_, np.bytes_)):
+        return "string"
     elif isinstance(dtype, type) and issubclass(dtype, np.generic):
         name = np.dtype(dtype).name  # numpy scalar types such as np.float32
     elif hasattr(dtype, "name") and isinstance(dtype.name, str):

@@ -12,9 +12,11 @@ from __future__ import annotations
 import inspect
 
 import jax
+import numpy as np
 
 from lamina.backend.common.scopes import StatelessScope
 from lamina.trainers.packing import pack_batch, unpack_x_y_sample_weight
+from lamina.utils import tree
 
 
 def _batch_size(x) -> int:
@@ -33,6 +35,16 @@ def _write_back(groups, values):
             v._value = val
 
 
+def _recurrent_states(model) -> list:
+    """The state variables of stateful RNN layers: not weights (as in Keras), but state a step carries
+    from batch to batch, so the jitted step takes them in and gives them back like other state."""
+    states = []
+    for layer in model._flatten_layers():
+        if getattr(layer, "stateful", False) and getattr(layer, "states", None) is not None:
+            states += [v for v in tree.flatten(layer.states) if hasattr(v, "_value")]
+    return states
+
+
 class _StateGroups:
     """The model's variables, split once into the four groups a step reads and writes."""
 
@@ -40,6 +52,7 @@ class _StateGroups:
         self.trainable = list(model.trainable_variables)
         seen = {id(v) for v in self.trainable}
         self.non_trainable = [v for v in model.non_trainable_variables if id(v) not in seen]
+        self.non_trainable += _recurrent_states(model)
         self.optimizer = list(model.optimizer.variables) if with_optimizer and model.optimizer else []
         self.metrics = list(model.metrics_variables)
 
@@ -51,10 +64,64 @@ class _StateGroups:
         return tuple(_values(g) for g in self.groups)
 
 
-def _maybe_jit(fn, model, donate=True):
+def _eager(model) -> bool:
+    """Whether steps run unjitted: ``run_eagerly``, or a layer that computes in NumPy (string lookups,
+    hashing: ``supports_jit = False``, as in Keras) and so cannot be traced."""
     if getattr(model, "run_eagerly", False):
+        return True
+    return not all(getattr(layer, "supports_jit", True) for layer in model._flatten_layers())
+
+
+def _maybe_jit(fn, model, donate=True):
+    if _eager(model):
         return fn
     return jax.jit(fn, donate_argnums=(0,) if donate else ())
+
+
+def _string_prefix(model):
+    """The Functional graph of ``model`` when its only unjittable layers (string lookups, text
+    vectorization, hashing) read the raw inputs: those run eagerly in NumPy before each step and the
+    rest of the step stays one jitted function. None otherwise (then the step runs eagerly)."""
+    if getattr(model, "run_eagerly", False):
+        return None
+    from lamina.models.functional import Functional
+
+    graph = model if isinstance(model, Functional) else getattr(model, "_functional", None)
+    if not isinstance(graph, Functional) or graph._eager_prefix() is None:
+        return None
+    covered = graph._eager_prefix_layers
+    if any(not getattr(l, "supports_jit", True) and id(l) not in covered for l in model._flatten_layers()):
+        return None
+    return graph
+
+
+def _no_strings(x):
+    """``x`` with raw string arrays replaced by same-shape placeholders (their layers already ran)."""
+    def swap(v):
+        if isinstance(v, np.ndarray) and v.dtype.kind in "USO":
+            return np.zeros(v.shape, dtype=bool)
+        return v
+
+    return tree.map_structure(swap, x)
+
+
+def _jit_after_prefix(step, graph, donate=True):
+    """``step(state, data)`` jitted with the eager prefix's outputs as an extra argument."""
+
+    def with_prefix(state, data, prefix_values):
+        object.__setattr__(graph, "_prefix_values", prefix_values)
+        try:
+            return step(state, data)
+        finally:
+            object.__setattr__(graph, "_prefix_values", None)
+
+    jitted = jax.jit(with_prefix, donate_argnums=(0,) if donate else ())
+
+    def run(state, x, pack):
+        prefix_values = graph._run_eager_prefix(x)
+        return jitted(state, pack(_no_strings(x)), prefix_values)
+
+    return run
 
 
 def train_step(model, data):
@@ -125,6 +192,17 @@ def make_train_function(model):
                 "and return (logs, state), as in Keras's JAX guide; train_step(data) can only train on torch."
             )
         step = model.train_step
+    graph = None if _overridden(model, "train_step") else _string_prefix(model)
+    if graph is not None:
+        fn = _jit_after_prefix(step, graph)
+
+        def run(batch):
+            x, y, sample_weight = batch
+            logs, new_state = fn(s.current(), x, lambda x: pack_batch((x, y, sample_weight)))
+            _write_back(s.groups, new_state)
+            return logs
+
+        return run
     fn = _maybe_jit(step, model)
 
     def run(batch):
@@ -143,6 +221,18 @@ def make_test_function(model):
         step = model.test_step  # Keras's JAX contract: ((tv, ntv, mv), data) -> (logs, (tv, ntv, mv))
     else:
         step = _in_scope(model, model.test_step, groups)
+    graph = None if _overridden(model, "test_step") else _string_prefix(model)
+    if graph is not None:
+        prefixed = _jit_after_prefix(step, graph)
+
+        def run(batch):
+            x, y, sample_weight = batch
+            logs, new_state = prefixed(tuple(_values(g) for g in groups), x,
+                                       lambda x: pack_batch((x, y, sample_weight)))
+            _write_back(groups, new_state)
+            return logs
+
+        return run
     fn = _maybe_jit(step, model)
 
     def run(batch):
@@ -165,10 +255,22 @@ def make_predict_function(model):
             return outputs, (state[0], ntv)
     else:
         step = _in_scope(model, model.predict_step, groups)
-    fn = step if getattr(model, "run_eagerly", False) else jax.jit(step)
+    graph = None if _overridden(model, "predict_step") else _string_prefix(model)
+    if graph is not None:
+        prefixed = _jit_after_prefix(step, graph, donate=False)
+
+        def run(x):
+            outputs, (_, ntv) = prefixed(tuple(_values(g) for g in groups), x, lambda x: (x,))
+            _write_back((s.non_trainable,), (ntv,))
+            return outputs
+
+        return run
+    fn = step if _eager(model) else jax.jit(step)
 
     def run(x):
-        outputs, _ = fn(tuple(_values(g) for g in groups), (x,))
+        # Non-trainable state a forward pass updates (a stateful RNN's states) is kept, as in Keras.
+        outputs, (_, ntv) = fn(tuple(_values(g) for g in groups), (x,))
+        _write_back((s.non_trainable,), (ntv,))
         return outputs
 
     return run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from lamina.backend.torch.core import convert_to_tensor, default_device
@@ -30,6 +31,8 @@ def _to_tensors(x):
         return {k: _to_tensors(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return type(x)(_to_tensors(v) for v in x)
+    if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+        return x  # raw strings go to the model's string layers (TextVectorization, StringLookup) as NumPy
     return convert_to_tensor(x)
 
 
