@@ -154,9 +154,20 @@ _unsafe = {"enabled": False}
 
 
 def enable_unsafe_deserialization() -> None:
-    """Allow loading of files that carry code (Lambda layers). Use only with trusted files."""
+    """Turn safe mode off for every later load: files that carry code (Lambda bytecode) are accepted.
+
+    As ``keras.config.enable_unsafe_deserialization``, it overrides the
+    ``safe_mode`` argument of ``load_model``. Use it only with trusted files.
+    Callables no file may ever name (shell, eval, file I/O, this switch) stay
+    refused. A config naming this function is refused at load.
+
+    Example:
+        >>> lamina.config.enable_unsafe_deserialization()
+        >>> model = lamina.models.load_model("trusted_lambda_model.keras")
+    """
     _unsafe["enabled"] = True
 
 
 def unsafe_deserialization_enabled() -> bool:
+    """Whether :func:`enable_unsafe_deserialization` was called in this process."""
     return _unsafe["enabled"]

@@ -113,6 +113,23 @@ class Model(Trainer, Layer):
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def export(self, filepath, format: str = "tf_saved_model", verbose=None, input_signature=None,
+               **kwargs) -> None:
+        """Export the inference call for serving: ``format="onnx"`` (an ONNX file) or ``"torch"`` (a ``.pt2``).
+
+        ``None`` dimensions of the inputs (the batch) stay dynamic. Keras's
+        TensorFlow-based formats (``"tf_saved_model"``, ``"litert"``,
+        ``"openvino"``) are refused with a clear error. On the jax and numpy
+        backends the export runs on the torch backend in a subprocess.
+
+        Example:
+            >>> model.export("model.onnx", format="onnx")
+            >>> model.export("model.pt2", format="torch")
+        """
+        from lamina.export.export_lib import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs) -> str:
         """The model's config as a JSON string (``lamina.models.model_from_json`` reads it back)."""
         from lamina.saving.saving_api import model_to_json

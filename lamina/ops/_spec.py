@@ -20,7 +20,12 @@ def shape_of(x) -> tuple:
         import numpy as np
 
         return tuple(np.shape(x))
-    return tuple(None if d is None else int(d) for d in s)
+    return tuple(d if d is None or type(d) is int else _dim(d) for d in s)
+
+
+def _dim(d):
+    """An int for a concrete dimension; a symbolic one (torch.SymInt while exporting) stays as it is."""
+    return d if type(d).__name__ == "SymInt" else int(d)
 
 
 def dtype_of(x):

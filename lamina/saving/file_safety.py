@@ -4,7 +4,8 @@ Nothing here imports or calls what a file names. The rules:
 
 - Saving writes a temporary file in the target's directory and renames it over
   the target (``os.replace``), so a save that fails midway leaves the previous
-  file untouched.
+  file untouched. Temporary files name their process, so one left by a killed
+  save is removed by the next save of the same target once that process is gone.
 - Archives are read into memory member by member; member names must be plain
   relative paths (no ``..``, absolute paths, backslashes, drive letters), and
   symlinks, duplicates and decompression bombs are refused.
@@ -27,7 +28,6 @@ import io
 import json
 import os
 import stat
-import tempfile
 import zipfile
 
 import numpy as np
@@ -50,11 +50,113 @@ MAX_MEMBERS = 10_000
 
 
 # --------------------------------------------------------------------------- atomic saving
+# Temporary files are named ".<target>.<host>.<pid>.<start>.<random>.lamina.tmp": the host (hashed), the
+# writing process's id and its start time let a later save of the same target tell a file left by a dead
+# process (a save killed midway) from one a live process is still writing.
+_TMP_SUFFIX = ".lamina.tmp"
+
+
+def _host_tag() -> str:
+    import hashlib
+    import socket
+
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _process_start(pid: int) -> str:
+    """The start time of process ``pid`` in clock ticks since boot (Linux /proc), "0" where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat_line = f.read().decode("ascii", "replace")
+        return stat_line[stat_line.rindex(")") + 2:].split()[19]
+    except (OSError, ValueError, IndexError):
+        return "0"
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (POSIX only; never sends a real signal)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by someone else
+    except OSError:
+        return True  # unknown: keep the file
+    return True
+
+
+def temp_path_for(filepath) -> str:
+    """A fresh temporary file name next to ``filepath`` that records which process writes it."""
+    import secrets
+
+    directory = os.path.dirname(os.path.abspath(filepath))
+    pid = os.getpid()
+    name = (f".{os.path.basename(filepath)}.{_host_tag()}.{pid}.{_process_start(pid)}."
+            f"{secrets.token_hex(4)}{_TMP_SUFFIX}")
+    return os.path.join(directory, name)
+
+
+def _temp_owner(name: str, basename: str):
+    """``(host, pid, start)`` if ``name`` is one of our temporary files for ``basename``, else None."""
+    prefix = f".{basename}."
+    if not (name.startswith(prefix) and name.endswith(_TMP_SUFFIX)):
+        return None
+    fields = name[len(prefix):-len(_TMP_SUFFIX)].split(".")
+    if len(fields) != 4 or not fields[1].isdigit() or not fields[2].isdigit():
+        return None
+    return fields[0], int(fields[1]), fields[2]
+
+
+def remove_stale_temp_files(filepath) -> list:
+    """Delete temporary files left next to ``filepath`` by saves whose process has died; return their paths.
+
+    A file is removed only when it was written on this host by a process that
+    no longer exists (or whose id now belongs to a process started at another
+    time). Files of live processes, of this process, of other hosts, and any
+    file not named by ``atomic_write`` are left alone. Does nothing on Windows.
+
+    Example:
+        >>> remove_stale_temp_files("model.keras")
+        []
+    """
+    if os.name != "posix":
+        return []
+    directory = os.path.dirname(os.path.abspath(filepath))
+    basename = os.path.basename(filepath)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    host, me = _host_tag(), os.getpid()
+    removed = []
+    for name in names:
+        owner = _temp_owner(name, basename)
+        if owner is None or owner[0] != host or owner[1] == me:
+            continue
+        _host, pid, start = owner
+        dead = not _process_alive(pid) or (start != "0" and _process_start(pid) not in ("0", start))
+        if not dead:
+            continue
+        path = os.path.join(directory, name)
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                continue
+            os.remove(path)
+            removed.append(path)
+        except OSError:  # already removed by another save, or not ours to remove
+            pass
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_write(filepath, overwrite: bool = True):
     """Yield a temporary path next to ``filepath``; on success it replaces ``filepath`` atomically.
 
-    If the body raises, the temporary file is removed and ``filepath`` is left as it was.
+    If the body raises, the temporary file is removed and ``filepath`` is left
+    as it was. A save killed outright (SIGKILL, power loss) cannot clean up:
+    its temporary file is removed by the next save of the same target, once
+    its process is gone (see :func:`remove_stale_temp_files`).
 
     Example:
         >>> with atomic_write("w.weights.h5") as tmp:
@@ -68,7 +170,16 @@ def atomic_write(filepath, overwrite: bool = True):
     directory = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(directory):
         raise LaminaFileError(f"Cannot save to {filepath!r}: the directory {directory!r} does not exist.")
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")
+    remove_stale_temp_files(filepath)
+    for _attempt in range(100):
+        tmp_path = temp_path_for(filepath)
+        try:
+            fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            break
+        except FileExistsError:  # a random-name collision: draw again
+            continue
+    else:
+        raise LaminaFileError(f"Cannot save to {filepath!r}: could not create a temporary file in {directory!r}.")
     os.close(fd)
     try:
         yield tmp_path
@@ -360,9 +471,14 @@ def safe_mode_scope(safe_mode):
 
 
 def resolve_safe_mode(safe_mode) -> bool:
-    """``safe_mode`` None means on, unless lamina.config.enable_unsafe_deserialization() was called."""
-    if safe_mode is None:
-        from lamina import config
+    """Whether a load runs in safe mode: on by default, off with ``safe_mode=False``.
 
-        return not config.unsafe_deserialization_enabled()
-    return bool(safe_mode)
+    As in Keras, ``lamina.config.enable_unsafe_deserialization()`` turns safe
+    mode off for every later load, whatever ``safe_mode`` the call passes. The
+    denylist of dangerous callables (``scan_config``) holds in any mode.
+    """
+    from lamina import config
+
+    if config.unsafe_deserialization_enabled():
+        return False
+    return True if safe_mode is None else bool(safe_mode)

@@ -1,4 +1,4 @@
-"""Legacy HDF5 files (read only): whole-model ``.h5`` and Keras 2-style weight files.
+"""Legacy HDF5 files: whole-model ``.h5`` (read and written) and Keras 2-style weight files (read).
 
 Layout: the root attribute ``model_config`` holds the architecture as JSON
 (layer entries may lack ``module``), ``training_config`` the compile
@@ -7,6 +7,11 @@ arguments; the group ``model_weights`` (or the root, for files written by
 layer, whose attribute ``weight_names`` lists the paths of its weights
 (trainable first, then non-trainable) below that group. ``optimizer_weights``
 holds the optimizer's variables in order.
+
+Writing (``model.save("m.h5")``) follows Keras 3's legacy writer: layer groups
+sorted by name, weight datasets stored below each layer group under the
+variables' paths, a ``top_level_model_weights`` group for variables the model
+holds itself, and the optimizer's variables under ``optimizer_weights``.
 
 Weights are matched to layers by order (every layer that has weights, in
 ``model.layers`` order) or, with ``by_name=True``, by layer name. The same
@@ -30,6 +35,134 @@ from lamina.saving import serialization as ser
 from lamina.saving.file_safety import LaminaFileError
 
 
+# --------------------------------------------------------------------------- writing
+LEGACY_WARNING = ("You are saving the model as a legacy HDF5 file ({path}). This format is kept for compatibility "
+                  "only: the `.keras` format is recommended, e.g. model.save('model.keras').")
+# HDF5 object headers hold at most this many bytes of attributes; longer name lists are split (attr0, attr1...).
+HDF5_OBJECT_HEADER_LIMIT = 64512
+
+
+def _write_name_list(group, attr: str, names) -> None:
+    """Store a list of names as a bytes-array attribute, split into ``attr0``, ``attr1``... if too large."""
+    encoded = [n.encode("utf8") for n in names]
+    too_long = [n for n in encoded if len(n) > HDF5_OBJECT_HEADER_LIMIT]
+    if too_long:
+        raise ValueError(f"save_model: names longer than {HDF5_OBJECT_HEADER_LIMIT} bytes cannot be stored in an "
+                         f"HDF5 attribute: {too_long[0][:80]!r}...")
+    array = np.asarray(encoded) if encoded else np.asarray([], dtype=np.float64)
+    chunks = 1
+    parts = np.array_split(array, chunks)
+    while any(p.nbytes > HDF5_OBJECT_HEADER_LIMIT for p in parts):
+        chunks += 1
+        parts = np.array_split(array, chunks)
+    if chunks == 1:
+        group.attrs[attr] = array
+    else:
+        for i, part in enumerate(parts):
+            group.attrs[f"{attr}{i}"] = part
+
+
+def _write_variables(group, variables, filepath) -> None:
+    """One dataset per variable, at the variable's path below ``group``; ``weight_names`` lists them in order."""
+    names = [str(getattr(v, "path", None) or v.name) for v in variables]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"save_model({filepath!r}): several variables share the path(s) {dup}; the legacy .h5 "
+                         "format stores weights by path. Give them distinct names or save to a `.keras` file.")
+    _write_name_list(group, "weight_names", names)
+    for name, v in zip(names, variables):
+        value = v.numpy() if hasattr(v, "numpy") else v
+        array = np.asarray(value)
+        if str(array.dtype) == "bfloat16":
+            ds = group.create_dataset(name, data=array.view(np.uint16))
+            ds.attrs["dtype"] = "bfloat16"
+        else:
+            group.create_dataset(name, data=array)
+
+
+def _layer_variable_ids(model) -> set:
+    return {id(v) for layer in model.layers for v in layer.weights}
+
+
+def _legacy_object(value):
+    """Keras 3 object configs in the legacy form Keras's .h5 writer uses: ``{"class_name", "config"}``.
+
+    A function becomes its (registered) name; lists and dicts are converted item by item.
+    """
+    if isinstance(value, list):
+        return [_legacy_object(v) for v in value]
+    if isinstance(value, dict):
+        if "class_name" in value and "config" in value:
+            registered = value.get("registered_name")
+            if value["class_name"] == "function":
+                return registered if isinstance(registered, str) and registered else value["config"]
+            name = registered if isinstance(registered, str) and ">" in registered else value["class_name"]
+            return {"class_name": name, "config": value["config"]}
+        return {k: _legacy_object(v) for k, v in value.items()}
+    return value
+
+
+def _training_config(model):
+    """Keras's ``training_config`` attribute: the compile arguments, the optimizer as ``optimizer_config``."""
+    compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
+    if not compile_config or getattr(model, "optimizer", None) is None:
+        return None
+    training = {k: _legacy_object(v) for k, v in compile_config.items() if k != "optimizer"}
+    training.setdefault("loss_weights", None)
+    optimizer = model.optimizer
+    training["optimizer_config"] = {"class_name": ser.get_registered_name(type(optimizer)),
+                                    "config": optimizer.get_config()}
+    return training
+
+
+def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+    """Save a whole model to a legacy ``.h5`` file in Keras 3's layout (``keras.models.load_model`` reads it).
+
+    The file is written next to ``filepath`` and renamed over it, so a failed
+    save leaves any previous file intact. A warning recommends ``.keras``.
+
+    Example:
+        >>> save_model(model, "model.h5")
+    """
+    import json
+
+    import h5py
+
+    from lamina import config as lamina_config
+    from lamina.saving.keras_archive import KERAS_FORMAT_VERSION
+    from lamina.saving.model_config import serialize_model
+    from lamina.saving.weights_h5 import _check_built
+
+    filepath = os.fspath(filepath)
+    _check_built(model, "save_model")
+    warnings.warn(LEGACY_WARNING.format(path=filepath), UserWarning, stacklevel=3)
+    full = serialize_model(model)
+    model_config = {"class_name": full["class_name"], "config": full["config"]}
+    training = _training_config(model) if include_optimizer else None
+    optimizer = getattr(model, "optimizer", None)
+    optimizer_variables = list(optimizer.variables) if include_optimizer and optimizer is not None else []
+    backend_name = lamina_config.backend()
+    with fs.atomic_write(filepath, overwrite=overwrite) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["keras_version"] = KERAS_FORMAT_VERSION
+            f.attrs["backend"] = backend_name
+            f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
+            if training is not None:
+                f.attrs["training_config"] = json.dumps(training).encode("utf8")
+            weights = f.create_group("model_weights")
+            _write_name_list(weights, "layer_names", [layer.name for layer in model.layers])
+            weights.attrs["backend"] = backend_name.encode("utf8")
+            weights.attrs["keras_version"] = KERAS_FORMAT_VERSION.encode("utf8")
+            for layer in sorted(model.layers, key=lambda l: l.name):
+                _write_variables(weights.create_group(layer.name), _legacy_order(layer), filepath)
+            in_layers = _layer_variable_ids(model)
+            own = [v for v in _legacy_order(model) if id(v) not in in_layers]
+            _write_variables(weights.create_group("top_level_model_weights"), own, filepath)
+            if optimizer_variables:
+                _write_variables(f.create_group("optimizer_weights"), optimizer_variables, filepath)
+
+
+# --------------------------------------------------------------------------- reading
 def _attr_text(value):
     if isinstance(value, bytes):
         return value.decode("utf-8")

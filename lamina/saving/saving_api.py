@@ -1,7 +1,7 @@
 """Public saving API: ``save_model``/``load_model``, ``save_weights``/``load_weights``, JSON configs.
 
 The format follows the file name, as in Keras 3: ``.keras`` archives,
-``.weights.h5`` weight files, and legacy ``.h5``/``.hdf5`` files (read only).
+``.weights.h5`` weight files, and legacy ``.h5``/``.hdf5`` files.
 
 Example:
     >>> lamina.saving.save_model(model, "m.keras")
@@ -29,22 +29,28 @@ def _is_legacy_h5(filepath: str) -> bool:
 
 
 def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
-    """Save a model to a ``.keras`` archive (atomically: a failed save leaves the old file).
+    """Save a model to a ``.keras`` archive, or to a legacy ``.h5`` file (with a warning), atomically.
+
+    A failed save leaves any previous file intact. ``include_optimizer=False``
+    leaves the compile arguments and optimizer state out of an ``.h5`` file.
 
     Example:
         >>> lamina.saving.save_model(model, "model.keras")
     """
     filepath = _path(filepath)
-    unknown = set(kwargs) - {"zipped"}
+    unknown = set(kwargs) - {"zipped", "include_optimizer"}
     if unknown:
         raise ValueError(f"save_model: unrecognized arguments {sorted(unknown)}.")
     if kwargs.get("zipped") is False:
         raise ValueError("save_model: zipped=False (saving to a directory) is not supported; save a .keras file.")
     if _is_legacy_h5(filepath):
-        raise ValueError(f"save_model: lamina writes the .keras format only; received {filepath!r}. "
-                         "Use a filename ending in `.keras` (legacy .h5 files can be loaded).")
+        from lamina.saving import legacy_h5
+
+        return legacy_h5.save_model(model, filepath, overwrite=overwrite,
+                                    include_optimizer=kwargs.get("include_optimizer", True))
     if not filepath.endswith(".keras"):
-        raise ValueError(f"save_model: the filename must end in `.keras`, received {filepath!r}.")
+        raise ValueError(f"save_model: the filename must end in `.keras` (or `.h5` for the legacy HDF5 format), "
+                         f"received {filepath!r}.")
     keras_archive.save_model(model, filepath, overwrite=overwrite)
 
 

@@ -170,6 +170,42 @@ def test_lambda_loads_with_safe_mode_false(tmp_path):
     np.testing.assert_allclose(to_np(restored(np.ones((1, 3), "float32"))), 2.0)
 
 
+def test_enable_unsafe_deserialization_turns_safe_mode_off_like_keras(tmp_path, monkeypatch):
+    monkeypatch.setitem(lamina.config._unsafe, "enabled", False)  # restored after the test
+    inputs = lamina.Input((3,))
+    model = lamina.Model(inputs, layers.Lambda(lambda x: x * 2.0)(inputs))
+    model.save(tmp_path / "lam.keras")
+    with pytest.raises(ValueError, match="Lambda"):
+        lamina.models.load_model(tmp_path / "lam.keras")
+    assert not lamina.config.unsafe_deserialization_enabled()
+    lamina.config.enable_unsafe_deserialization()
+    assert lamina.config.unsafe_deserialization_enabled()
+    # As keras.config.enable_unsafe_deserialization: it wins over load_model's safe_mode argument.
+    for kwargs in ({}, {"safe_mode": True}):
+        restored = lamina.models.load_model(tmp_path / "lam.keras", **kwargs)
+        np.testing.assert_allclose(to_np(restored(np.ones((1, 3), "float32"))), 2.0)
+    clone = lamina.models.model_from_json(model.to_json())
+    np.testing.assert_allclose(to_np(clone(np.ones((1, 3), "float32"))), 2.0)
+
+
+@pytest.mark.parametrize("unsafe", [False, True])
+def test_config_naming_enable_unsafe_deserialization_is_refused(tmp_path, saved, monkeypatch, unsafe):
+    """Even registered (or passed in custom_objects), and even after the switch, a file may not flip it."""
+    monkeypatch.setitem(lamina.config._unsafe, "enabled", unsafe)
+
+    def mutate(config):
+        config["config"]["layers"][1]["config"]["activation"] = {
+            "module": "lamina.config", "class_name": "function", "config": "enable_unsafe_deserialization",
+            "registered_name": "enable_unsafe_deserialization"}
+
+    path = _with_config(tmp_path, saved[1], mutate)
+    custom = {"enable_unsafe_deserialization": lamina.config.enable_unsafe_deserialization}
+    for kwargs in ({}, {"custom_objects": custom}, {"custom_objects": custom, "safe_mode": False}):
+        with pytest.raises(ValueError, match=r"hostile\.keras.*enable_unsafe_deserialization"):
+            lamina.models.load_model(path, **kwargs)
+    assert lamina.config.unsafe_deserialization_enabled() is unsafe
+
+
 # --------------------------------------------------------------------------- archive members
 @pytest.mark.parametrize("member", ["../evil.txt", "/abs/evil.txt", "assets\\..\\evil.txt", "assets/../../x",
                                     "C:/evil.txt"])

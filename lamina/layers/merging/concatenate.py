@@ -42,8 +42,8 @@ class Concatenate(Merge):
         for d in range(rank):
             if d == axis:
                 continue
-            sizes = {s[d] for s in known} - {None}
-            if len(sizes) > 1:
+            sizes = [s[d] for s in known if s[d] is not None]
+            if any(v != sizes[0] for v in sizes[1:]):
                 raise ValueError(error + f" (axis {d} differs).")
         return None
 

@@ -30,6 +30,8 @@ from lamina.ops import _spec
 def _int(op: str, name: str, value, minimum: int | None = None) -> int:
     if isinstance(value, KerasTensor):
         raise TypeError(f"{op}: `{name}` must be a concrete int, received the symbolic tensor {value.name}.")
+    if type(value).__name__ == "SymInt":  # a dimension torch.export keeps dynamic: never specialize it
+        return value
     try:
         if isinstance(value, bool):
             raise TypeError
