@@ -84,7 +84,8 @@ class Model(Trainer, Layer):
 
     # ------------------------------------------------------------------ saving
     def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
-        """Save the model (architecture, weights, compile config, optimizer state) to a ``.keras`` file.
+        """Save the model (architecture, weights, compile config, optimizer state) to a ``.keras`` file,
+        or, for a path ending in ``.h5``/``.hdf5``, to Keras's legacy HDF5 format (with a warning, as Keras).
 
         Example:
             >>> model.save("model.keras")
