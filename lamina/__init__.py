@@ -15,6 +15,7 @@ from lamina.core.dtype_policy import DTypePolicy, FloatDTypePolicy  # noqa: F401
 from lamina.core.keras_tensor import KerasTensor  # noqa: F401
 from lamina.core.operation import Operation  # noqa: F401
 from lamina.core.variable import Variable  # noqa: F401
+from lamina.core.name_scope import name_scope  # noqa: F401
 from lamina.version import __version__, version  # noqa: F401
 from lamina import activations, constraints, initializers, regularizers  # noqa: F401,E402
 from lamina import random  # noqa: F401,E402

@@ -16,7 +16,9 @@ from lamina.backend import impl as B
 from lamina.backend.common.dtypes import FLOAT_TYPES, standardize_dtype
 from lamina.backend.common.variable_base import VariableBase
 from lamina.backend.common import scopes
+from lamina.core import name_scope as _name_scope
 from lamina.core.operators import OPERATOR_METHODS
+from lamina.utils.naming import auto_name
 
 
 class Variable(VariableBase):
@@ -29,17 +31,19 @@ class Variable(VariableBase):
         dtype: defaults to the initial value's dtype, or floatx.
         trainable: whether optimizers update it (and gradients flow to it).
         autocast: whether mixed precision reads it in the compute dtype.
-        name: the variable's name; ``path`` adds the owning layer's name.
+        name: the variable's name; ``path`` prefixes the open name scopes (the owning layers' names).
     """
 
     def __init__(self, initializer, shape=None, dtype=None, trainable: bool = True,
                  autocast: bool = True, aggregation: str = "none", synchronization: str = "auto",
                  name: str | None = None, constraint=None, regularizer=None):
-        name = name or "variable"
+        if not name:
+            name = auto_name("Variable")  # variable, variable_1, ... as Keras names unnamed variables
         if not isinstance(name, str) or "/" in name:
             raise ValueError(f"Variable name must be a string without '/', received {name!r}.")
         self.name = name
-        self.path = name
+        parent = _name_scope.current_path()  # the open name scopes (layers being built/called)
+        self.path = f"{parent}/{name}" if parent else name
         self.autocast = autocast
         self.aggregation = aggregation
         self.synchronization = synchronization

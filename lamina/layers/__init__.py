@@ -13,6 +13,8 @@ from lamina.layers.core.input_layer import Input, InputLayer  # noqa: F401
 from lamina.layers.core.lambda_layer import Lambda  # noqa: F401
 from lamina.layers.core.reversible_embedding import ReversibleEmbedding  # noqa: F401
 from lamina.layers.core.simple import Activation, Flatten, Identity, Masking, Reshape  # noqa: F401
+from lamina.layers.core.jax_layer import FlaxLayer, JaxLayer  # noqa: F401
+from lamina.layers.core.torch_module_wrapper import TorchModuleWrapper  # noqa: F401
 from lamina.layers.input_spec import InputSpec  # noqa: F401
 from lamina.layers.layer import Layer  # noqa: F401
 

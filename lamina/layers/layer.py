@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -22,6 +23,8 @@ import numpy as np
 from lamina.backend import impl as B
 from lamina.backend.common.dtypes import FLOAT_TYPES, standardize_dtype
 from lamina.core import dtype_policy as dtype_policies
+from lamina.core import name_scope as _ns
+from lamina.core.name_scope import _stack as _scope_stack
 from lamina.backend.common import scopes
 from lamina.core.keras_tensor import KerasTensor
 from lamina.core.node import Node
@@ -89,8 +92,18 @@ class Layer(Operation):
         object.__setattr__(obj, "_layers", [])
         object.__setattr__(obj, "_losses", [])
         object.__setattr__(obj, "_tracking", True)
+        object.__setattr__(obj, "_parent_path", None)  # where the layer's name scope was first opened
+        object.__setattr__(obj, "_path", None)
+        object.__setattr__(obj, "_scope_entry", None)  # cached name-scope entry (lamina.core.name_scope)
         object.__setattr__(obj, "_auto_config", _auto_config(cls, args, kwargs))
         return obj
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Run every overriding ``build`` (a mixin's included) inside the layer's name scope, once per class.
+        build = getattr(cls, "build", None)
+        if build is not None and build is not Layer.build and not getattr(build, "_lamina_scoped", False):
+            cls.build = _scoped_build(build)
 
     def __init__(self, *, activity_regularizer=None, trainable: bool = True, dtype=None,
                  autocast: bool = True, name: str | None = None, **kwargs):
@@ -191,13 +204,13 @@ class Layer(Operation):
         dtype = standardize_dtype(dtype) if dtype is not None else self.variable_dtype
         if initializer is None:
             initializer = "glorot_uniform" if dtype in FLOAT_TYPES else "zeros"
-        variable = Variable(
-            initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
-            autocast=autocast, aggregation=aggregation, name=name or "variable",
-            constraint=_get_optional("constraints", constraint),
-            regularizer=_get_optional("regularizers", regularizer),
-        )
-        variable.path = f"{self.name}/{variable.name}"
+        with _ns.name_scope(self.name, caller=self):
+            variable = Variable(
+                initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
+                autocast=autocast, aggregation=aggregation, name=name,
+                constraint=_get_optional("constraints", constraint),
+                regularizer=_get_optional("regularizers", regularizer),
+            )
         variable.overwrite_with_gradient = overwrite_with_gradient
         (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
         return variable
@@ -363,6 +376,8 @@ class Layer(Operation):
     def _maybe_build(self, args, kwargs) -> None:
         if self.built:
             return
+        if self._path is None:
+            object.__setattr__(self, "_path", _ns.current_path() or self.name)
         shapes = _shapes_of_call_args(self._signature, args, kwargs)
         if not shapes:
             self.built = True
@@ -417,62 +432,75 @@ class Layer(Operation):
 
     def _call_impl(self, args, kwargs, input_mask):
         """Run the layer on real tensors; returns ``(outputs, output_mask)``."""
-        sig = self._signature
-        if args:
-            first = _convert_inputs(args[0], self._dtype_policy.compute_dtype if self.autocast else None)
-            args = (first,) + args[1:]
+        # Open the layer's name scope (inlined lamina.core.name_scope.enter_layer_scope: hot path).
+        if _scope_stack and _scope_stack[-1][1] is self:
+            pushed = False
         else:
-            first = kwargs.get(sig.first_arg)
-        if not self.built:
-            self._maybe_build(args, kwargs)
-        if self.input_spec is not None:
-            assert_input_compatibility(self.input_spec, first, self.name)
-        stack = scopes._state["call_stack"]
-        if not stack and _layers_with_losses:
-            self._clear_losses()
-        # training: explicit argument, else the enclosing call's, else the call's own default.
-        if sig.has_training:
-            training = kwargs.get("training")
-        elif "training" in kwargs and not sig.has_var_kwargs:
-            # call() takes no `training`: it is not passed, but inner layers still see it (as in Keras).
-            kwargs = dict(kwargs)
-            training = kwargs.pop("training")
-        else:
-            training = None
-        if training is None and stack:
-            training = stack[-1]
-        if sig.has_training and training is not None:
-            kwargs["training"] = training
-        if sig.has_mask and kwargs.get("mask") is None:
-            if input_mask is _UNSET:
-                input_mask = _mask_of(first)
-            if input_mask is not None:
-                kwargs["mask"] = input_mask
-        elif input_mask is _UNSET:
-            input_mask = None
-        mixed = self.autocast and self._dtype_policy.compute_dtype != self._dtype_policy.variable_dtype
-        stack.append(training)
+            entry = self._scope_entry
+            if entry is None or entry[0] is not self.name:
+                entry = _ns.layer_entry(self)
+            _scope_stack.append(entry)
+            pushed = True
         try:
-            if mixed:
-                with scopes.AutocastScope(self._dtype_policy.compute_dtype):
-                    outputs = self.call(*args, **kwargs)
+            sig = self._signature
+            if args:
+                first = _convert_inputs(args[0], self._dtype_policy.compute_dtype if self.autocast else None)
+                args = (first,) + args[1:]
             else:
-                outputs = self.call(*args, **kwargs)
+                first = kwargs.get(sig.first_arg)
+            if not self.built:
+                self._maybe_build(args, kwargs)
+            if self.input_spec is not None:
+                assert_input_compatibility(self.input_spec, first, self.name)
+            stack = scopes._state["call_stack"]
+            if not stack and _layers_with_losses:
+                self._clear_losses()
+            # training: explicit argument, else the enclosing call's, else the call's own default.
+            if sig.has_training:
+                training = kwargs.get("training")
+            elif "training" in kwargs and not sig.has_var_kwargs:
+                # call() takes no `training`: it is not passed, but inner layers still see it (as in Keras).
+                kwargs = dict(kwargs)
+                training = kwargs.pop("training")
+            else:
+                training = None
+            if training is None and stack:
+                training = stack[-1]
+            if sig.has_training and training is not None:
+                kwargs["training"] = training
+            if sig.has_mask and kwargs.get("mask") is None:
+                if input_mask is _UNSET:
+                    input_mask = _mask_of(first)
+                if input_mask is not None:
+                    kwargs["mask"] = input_mask
+            elif input_mask is _UNSET:
+                input_mask = None
+            mixed = self.autocast and self._dtype_policy.compute_dtype != self._dtype_policy.variable_dtype
+            stack.append(training)
+            try:
+                if mixed:
+                    with scopes.AutocastScope(self._dtype_policy.compute_dtype):
+                        outputs = self.call(*args, **kwargs)
+                else:
+                    outputs = self.call(*args, **kwargs)
+            finally:
+                stack.pop()
+            if self.activity_regularizer is not None:
+                for o in tree.flatten(outputs):
+                    penalty = self.activity_regularizer(o)
+                    if len(o.shape) > 0:  # Keras 3 averages the penalty over the batch
+                        penalty = ops.divide_no_nan(penalty, ops.cast(ops.shape(o)[0], ops.dtype(penalty)))
+                    self.add_loss(penalty)
+            out_mask = None
+            if self.supports_masking or _is_overridden(self, "compute_mask"):
+                mask_arg = kwargs.get("mask", input_mask if input_mask is not _UNSET else None)
+                out_mask = self.compute_mask(first, mask_arg)
+                if out_mask is not None:
+                    _attach_mask(outputs, out_mask)
+            return outputs, out_mask
         finally:
-            stack.pop()
-        if self.activity_regularizer is not None:
-            for o in tree.flatten(outputs):
-                penalty = self.activity_regularizer(o)
-                if len(o.shape) > 0:  # Keras 3 averages the penalty over the batch
-                    penalty = ops.divide_no_nan(penalty, ops.cast(ops.shape(o)[0], ops.dtype(penalty)))
-                self.add_loss(penalty)
-        out_mask = None
-        if self.supports_masking or _is_overridden(self, "compute_mask"):
-            mask_arg = kwargs.get("mask", input_mask if input_mask is not _UNSET else None)
-            out_mask = self.compute_mask(first, mask_arg)
-            if out_mask is not None:
-                _attach_mask(outputs, out_mask)
-        return outputs, out_mask
+            if pushed:
+                _scope_stack.pop()
 
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs: the input mask when the layer supports masking, else None."""
@@ -481,26 +509,31 @@ class Layer(Operation):
         return mask
 
     def _symbolic_call(self, args, kwargs):
-        if not self.built:
-            self._maybe_build(args, kwargs)
-        sig = self._signature
-        first = args[0] if args else kwargs.get(sig.first_arg)
-        if self.input_spec is not None:
-            assert_input_compatibility(self.input_spec, first, self.name)
-        spec_kwargs = kwargs
-        input_mask = _mask_of(first) if (sig.has_mask or self.supports_masking
-                                         or _is_overridden(self, "compute_mask")) else None
-        if sig.has_mask and kwargs.get("mask") is None and input_mask is not None:
-            spec_kwargs = dict(kwargs, mask=input_mask)
-        outputs = _fresh_outputs(self.compute_output_spec(*args, **spec_kwargs), args, kwargs)
-        if self.supports_masking or _is_overridden(self, "compute_mask"):
-            with scopes.SymbolicScope():
-                out_mask = self.compute_mask(first, spec_kwargs.get("mask", input_mask))
-            if out_mask is not None:
-                _attach_mask(outputs, out_mask)
-        if not scopes.in_symbolic_scope():
-            Node(self, args, kwargs, outputs)
-        return outputs
+        pushed = _ns.enter_layer_scope(self)
+        try:
+            if not self.built:
+                self._maybe_build(args, kwargs)
+            sig = self._signature
+            first = args[0] if args else kwargs.get(sig.first_arg)
+            if self.input_spec is not None:
+                assert_input_compatibility(self.input_spec, first, self.name)
+            spec_kwargs = kwargs
+            input_mask = _mask_of(first) if (sig.has_mask or self.supports_masking
+                                             or _is_overridden(self, "compute_mask")) else None
+            if sig.has_mask and kwargs.get("mask") is None and input_mask is not None:
+                spec_kwargs = dict(kwargs, mask=input_mask)
+            outputs = _fresh_outputs(self.compute_output_spec(*args, **spec_kwargs), args, kwargs)
+            if self.supports_masking or _is_overridden(self, "compute_mask"):
+                with scopes.SymbolicScope():
+                    out_mask = self.compute_mask(first, spec_kwargs.get("mask", input_mask))
+                if out_mask is not None:
+                    _attach_mask(outputs, out_mask)
+            if not scopes.in_symbolic_scope():
+                Node(self, args, kwargs, outputs)
+            return outputs
+        finally:
+            if pushed:
+                _ns.exit_scope()
 
     def compute_output_spec(self, *args, **kwargs):
         """KerasTensors describing the outputs, inferred without computing anything."""
@@ -574,7 +607,8 @@ class Layer(Operation):
 
     @property
     def path(self) -> str:
-        return self.name
+        """The layer's full name-scope path (``outer/inner``) once built; its name before that."""
+        return self._path or self.name
 
     @property
     def input(self):
@@ -594,6 +628,25 @@ class Layer(Operation):
 
 
 # ---------------------------------------------------------------------- helpers
+def _scoped_build(build):
+    """``build`` run inside the layer's name scope, so the variables it creates (and those of
+    sub-layers it builds) get the layer's path as a prefix, as in Keras."""
+
+    @functools.wraps(build)
+    def scoped(self, *args, **kwargs):
+        pushed = _ns.enter_layer_scope(self)
+        try:
+            if self._path is None:
+                object.__setattr__(self, "_path", _ns.current_path())
+            return build(self, *args, **kwargs)
+        finally:
+            if pushed:
+                _ns.exit_scope()
+
+    scoped._lamina_scoped = True
+    return scoped
+
+
 def _get_optional(namespace: str, identifier):
     if identifier is None:
         return None
@@ -662,6 +715,8 @@ def _convert_inputs(x, compute_dtype):
         return tree.map_structure(lambda v: _convert_inputs(v, compute_dtype), x)
     if x is None or isinstance(x, (bool, int, float, str)):
         return x
+    if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "USO":
+        return x  # strings stay NumPy arrays: only string-aware layers (StringLookup, ...) take them
     if isinstance(x, np.ndarray) or hasattr(x, "__array__") or isinstance(x, Variable):
         t = B.core.convert_to_tensor(x)
         return _convert_inputs(t, compute_dtype)

@@ -105,7 +105,8 @@ def test_lstm_unit_forget_bias_initializer():
 def test_weight_paths_and_counts():
     layer = layers.LSTM(3)
     layer(X)
-    assert [w.path for w in layer.weights] == ["lstm_cell/kernel", "lstm_cell/recurrent_kernel", "lstm_cell/bias"]
+    assert [w.path for w in layer.weights] == ["lstm/lstm_cell/kernel", "lstm/lstm_cell/recurrent_kernel",
+                                              "lstm/lstm_cell/bias"]
     assert layer.count_params() == 4 * 12 + 3 * 12 + 12
 
 

@@ -126,3 +126,11 @@ def test_fused_matches_keras(cls, keras):
     want = [keras.ops.convert_to_numpy(v) for v in ref(X)]
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU, layers.SimpleRNN])
+def test_inputs_with_other_feature_counts_are_refused(cls):
+    layer = cls(3)
+    layer(X)
+    with pytest.raises(ValueError, match=r"built for inputs with 5 features.*\(4, 7, 2\)"):
+        layer(X[..., :2])

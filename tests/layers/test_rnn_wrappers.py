@@ -23,7 +23,7 @@ def test_bidirectional_merge_modes(keras, merge_mode):
     assert [tuple(o.shape) for o in outs] == ([(3, 6, 6)] if merge_mode == "concat" else [(3, 6, 3)] * len(outs))
     computed = ours.compute_output_shape((3, 6, 4))
     assert (computed if merge_mode is None else [computed]) == [tuple(o.shape) for o in outs]
-    assert [w.path.split("/")[0] for w in ours.weights] == ["lstm_cell"] * 6
+    assert [w.path.split("/")[0] for w in ours.weights] == ["bidirectional"] * 6
     assert ours.forward_layer.name == "forward_lstm" and ours.backward_layer.name == "backward_lstm"
     _config_round_trip(ours, theirs)
 
@@ -131,7 +131,7 @@ def test_time_distributed_dense(keras):
                                 X)
     assert tuple(out.shape) == (3, 6, 3)
     assert ours.compute_output_shape((3, 6, 4)) == (3, 6, 3)
-    assert [w.path for w in ours.weights] == ["dense/kernel", "dense/bias"]
+    assert [w.path for w in ours.weights] == ["time_distributed/dense/kernel", "time_distributed/dense/bias"]
     _config_round_trip(ours, theirs)
     sym = layers.TimeDistributed(layers.Dense(3))(lamina.KerasTensor((None, None, 4)))
     assert sym.shape == (None, None, 3)

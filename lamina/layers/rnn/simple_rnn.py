@@ -149,6 +149,13 @@ class DenseRNN(RNN):
     _input_rank = 3
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        features = sequences.shape[-1]
+        kernel = getattr(self.cell, "kernel", None)
+        if kernel is not None and features is not None and features != kernel.shape[0]:
+            raise ValueError(
+                f'{type(self).__name__} "{self.name}" was built for inputs with {kernel.shape[0]} features '
+                f"(last dimension); received inputs of shape {tuple(sequences.shape)}."
+            )
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
 
     def __getattr__(self, name):
