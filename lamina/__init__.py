@@ -21,6 +21,6 @@ from lamina import activations, constraints, initializers, regularizers  # noqa:
 from lamina import random  # noqa: F401,E402
 from lamina import callbacks, losses, metrics, optimizers  # noqa: F401,E402
 from lamina import layers, models, saving, utils  # noqa: F401,E402
-from lamina import datasets, export, preprocessing  # noqa: F401,E402
+from lamina import applications, datasets, export, preprocessing  # noqa: F401,E402
 from lamina.layers import Input, InputSpec, Layer  # noqa: F401,E402
 from lamina.models import Functional, Model, Sequential  # noqa: F401,E402
