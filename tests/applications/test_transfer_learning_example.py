@@ -49,9 +49,6 @@ def test_frozen_batch_normalization_runs_in_inference_mode(keras):
 
 
 @requires_training
-@pytest.mark.xfail(lamina.config.backend() == "jax", strict=False,
-                   reason="jax trainer: fit after another model's fit fails with 'Execution supplied 150 arguments "
-                          "but compiled program expected 153' (lamina/backend/jax/trainer.py, since ~20:55 UTC)")
 def test_transfer_learning_example_end_to_end(tmp_path):
     pytest.importorskip("sklearn")
     pytest.importorskip("PIL")

@@ -177,3 +177,19 @@ def test_normalization_build_errors():
         layers.Normalization(axis=1).build((None, None))
     with pytest.raises(ValueError, match="Normalization.*broadcast"):
         layers.Normalization(mean=[1.0, 2.0], variance=[1.0, 2.0])(np.ones((2, 3)))
+
+
+@requires_training
+def test_rescaling_in_a_compiled_fit_with_changing_batch_sizes():
+    """Rescaling's constants are never cached as tensors: on jax a cached tensor made while one step
+    is traced would leak into the next trace (a batch of another size) and break it."""
+    inputs = lamina.Input((4,))
+    outputs = lamina.layers.Dense(1)(lamina.layers.Rescaling(0.5, offset=-1.0)(inputs))
+    model = lamina.Model(inputs, outputs)
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).normal(size=(10, 4)).astype("float32")
+    history = model.fit(x, x[:, :1], batch_size=4, epochs=2, verbose=0)  # batches of 4, 4, 2, twice
+    assert np.all(np.isfinite(history.history["loss"]))
+    expected = model.layers[-1](x * 0.5 - 1.0)
+    np.testing.assert_allclose(model.predict(x, batch_size=3, verbose=0), lamina.ops.convert_to_numpy(expected),
+                               atol=1e-5)

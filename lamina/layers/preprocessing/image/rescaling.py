@@ -34,8 +34,9 @@ class Rescaling(Layer):
             if scale.ndim > 0 and config.image_data_format() == "channels_first":
                 scale = scale.reshape(scale.shape + (1,) * (3 - scale.ndim))
             offset = np.asarray(ops.convert_to_numpy(self.offset) if ops.is_tensor(self.offset) else self.offset)
-            self._constants = (dtype, ops.convert_to_tensor(scale.astype(dtype)),
-                               ops.convert_to_tensor(offset.astype(dtype)))
+            # NumPy (or Python float) constants, never backend tensors: a tensor made while a jitted step is
+            # traced would be a tracer, and caching it would leak it into the next trace.
+            self._constants = (dtype, _constant(scale, dtype), _constant(offset, dtype))
         return self._constants[1], self._constants[2]
 
     def call(self, inputs):
@@ -57,3 +58,9 @@ class Rescaling(Layer):
             if isinstance(config_.get(key), dict):
                 config_[key] = deserialize_keras_object(config_[key], custom_objects=custom_objects)
         return super().from_config(config_)
+
+
+def _constant(value, dtype: str):
+    """A scalar as a Python float (weakly typed: it takes the tensor's dtype), else a NumPy array of ``dtype``."""
+    value = np.asarray(value)
+    return float(value) if value.ndim == 0 else value.astype(dtype)
