@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import json
 
+from lamina.saving import graph_ops
 from lamina.saving import serialization as ser
 from lamina.saving.file_safety import LaminaFileError
 
@@ -62,6 +63,10 @@ def functional_get_config(model) -> dict:
         if isinstance(v, KerasTensor):
             return {"class_name": "__keras_tensor__",
                     "config": {"shape": list(v.shape), "dtype": v.dtype, "keras_history": tensor_ref(v)}}
+        if isinstance(v, slice):
+            return {"class_name": "__slice__", "config": {"start": v.start, "stop": v.stop, "step": v.step}}
+        if v is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
         if isinstance(v, (list, tuple)):
             return [arg(x) for x in v]
         if isinstance(v, dict):
@@ -71,9 +76,9 @@ def functional_get_config(model) -> dict:
     layers = []
     for op in model.operations:
         if not isinstance(op, Layer):
-            raise ValueError(
-                f"Cannot serialize Functional model {model.name!r}: its graph calls the op {op.name!r} directly "
-                "on symbolic tensors; only layers can be saved in a config. Wrap the op in a layer.")
+            nodes = [node for node in op._inbound_nodes if id(node) in model_nodes and not node.is_input]
+            layers.append(graph_ops.op_entry(op, nodes, arg))
+            continue
         entry = serialize_layer(op)
         entry["name"] = op.name
         entry["inbound_nodes"] = [
@@ -162,8 +167,11 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
         if name in created:
             raise LaminaFileError(f"Functional config: two layers are named {name!r}.")
         entry = {k: v for k, v in layer_data.items() if k not in ("name", "inbound_nodes")}
-        layer = ser.deserialize_keras_object(entry, custom_objects=custom_objects)
-        if not isinstance(layer, Layer):
+        if graph_ops.is_op_entry(layer_data):  # an op called directly in the graph (``inputs + x``)
+            layer = graph_ops.graph_op_from_entry(name, layer_data)
+        else:
+            layer = ser.deserialize_keras_object(entry, custom_objects=custom_objects)
+        if not isinstance(layer, (Layer, graph_ops.GraphOp)):
             raise LaminaFileError(
                 f"Functional config: entry {name!r} ({layer_data.get('class_name')!r}) is not a layer "
                 f"(it deserialized to {type(layer).__name__}).")
@@ -198,6 +206,14 @@ def functional_from_config(config: dict, custom_objects=None, cls=None):
                 if t is None:
                     raise _NotReady
                 return t
+            if v.get("class_name") == "__slice__":
+                c = v.get("config") if isinstance(v.get("config"), dict) else {}
+                bounds = [c.get(k) for k in ("start", "stop", "step")]
+                if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in bounds):
+                    raise LaminaFileError(f"Functional config: bad slice {v!r}.")
+                return slice(*bounds)
+            if v.get("class_name") == "__ellipsis__":
+                return Ellipsis
             if "class_name" in v:
                 return ser.deserialize_keras_object(v, custom_objects=custom_objects)
             return {k: fill(x) for k, x in v.items()}

@@ -32,6 +32,7 @@ def test_two_tower_model_matches_keras(keras):
     if not hasattr(layers, "Concatenate"):
         pytest.skip("Concatenate not implemented yet")
     model = _two_tower(lamina)
+    keras.backend.clear_session()  # Keras's auto-names restart like lamina's (which the fixtures reset per test)
     reference = _two_tower(keras)
     assert [l.name for l in model.layers] == [l.name for l in reference.layers]
     assert model.count_params() == reference.count_params()
