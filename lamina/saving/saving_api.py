@@ -84,15 +84,21 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
 
 def save_weights(model, filepath, overwrite: bool = True, max_shard_size=None) -> None:
-    """Save a model's weights (and optimizer state) to a ``.weights.h5`` file, atomically."""
+    """Save a model's weights (and optimizer state) to a ``.weights.h5`` file, atomically.
+
+    With ``max_shard_size`` (GB), write a ``.weights.json`` index plus
+    ``<name>_00000.weights.h5``... shards of at most that size, as Keras 3 does.
+    """
     filepath = _path(filepath)
     if max_shard_size is not None:
-        raise ValueError("save_weights: sharded weight files (max_shard_size) are not supported yet.")
+        from lamina.saving import sharded_weights
+
+        return sharded_weights.save_weights(model, filepath, max_shard_size, overwrite=overwrite)
     weights_h5.save_weights(model, filepath, overwrite=overwrite)
 
 
 def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None:
-    """Load weights from a ``.weights.h5``, a ``.keras`` archive or a legacy ``.h5`` weights file.
+    """Load weights from a ``.weights.h5``, a sharded ``.weights.json``, a ``.keras`` or a legacy ``.h5`` file.
 
     ``skip_mismatch=True`` skips (with a warning) objects whose variable count
     or shapes differ from the file. Legacy ``.h5`` files also accept ``by_name``.
@@ -108,6 +114,12 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
         if kwargs:
             raise ValueError(f"load_weights: unrecognized arguments {sorted(kwargs)} for a .weights.h5 file.")
         return weights_h5.load_weights(model, filepath, skip_mismatch=skip_mismatch)
+    if filepath.endswith(".weights.json"):
+        if kwargs:
+            raise ValueError(f"load_weights: unrecognized arguments {sorted(kwargs)} for a .weights.json file.")
+        from lamina.saving import sharded_weights
+
+        return sharded_weights.load_weights(model, filepath, skip_mismatch=skip_mismatch)
     if _is_legacy_h5(filepath):
         from lamina.saving import legacy_h5
 
@@ -116,7 +128,8 @@ def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None
             raise ValueError(f"load_weights: unrecognized arguments {sorted(unknown)}.")
         return legacy_h5.load_weights(model, filepath, skip_mismatch=skip_mismatch,
                                       by_name=kwargs.get("by_name", False))
-    raise ValueError(f"load_weights: unsupported file {filepath!r}; expected `.weights.h5`, `.keras` or `.h5`.")
+    raise ValueError(f"load_weights: unsupported file {filepath!r}; expected `.weights.h5`, `.weights.json`, "
+                     "`.keras` or `.h5`.")
 
 
 def model_to_json(model, **kwargs) -> str:

@@ -175,8 +175,12 @@ class _WriteStore(dict):
     """What ``save_own_variables`` writes into: key -> array."""
 
 
-def write_weights(model, h5file) -> None:
-    """Write ``model``'s state into an open, empty h5py.File in Keras 3's layout."""
+def iter_weight_groups(model):
+    """Yield ``(group path, object name or None, [(key, numpy array), ...])`` for each saved object, in order.
+
+    The group path is where the object's ``vars`` group goes (``"vars"``,
+    ``"layers/dense/vars"``...); objects with neither a name nor variables are left out.
+    """
     for path, obj in _walk(model):
         store = _WriteStore()
         custom = getattr(type(obj), "save_own_variables", None)
@@ -188,16 +192,28 @@ def write_weights(model, h5file) -> None:
         name = _object_name(obj)
         if name is None and not store:
             continue
-        group = h5file.create_group(f"{path}/vars" if path else "vars")
+        items = [(key, np.asarray(value.numpy() if hasattr(value, "numpy") else value))
+                 for key, value in store.items()]
+        yield (f"{path}/vars" if path else "vars"), name, items
+
+
+def write_dataset(group, key, array) -> None:
+    """Write one variable into an h5py group (bfloat16 stored as uint16 with a ``dtype`` attribute, as Keras)."""
+    if str(array.dtype) == "bfloat16":
+        ds = group.create_dataset(key, data=array.view(np.uint16))
+        ds.attrs["dtype"] = "bfloat16"
+    else:
+        group.create_dataset(key, data=array)
+
+
+def write_weights(model, h5file) -> None:
+    """Write ``model``'s state into an open, empty h5py.File in Keras 3's layout."""
+    for group_path, name, items in iter_weight_groups(model):
+        group = h5file.create_group(group_path)
         if name is not None:
             group.attrs["name"] = name
-        for key, value in store.items():
-            array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
-            if str(array.dtype) == "bfloat16":
-                ds = group.create_dataset(key, data=array.view(np.uint16))
-                ds.attrs["dtype"] = "bfloat16"
-            else:
-                group.create_dataset(key, data=array)
+        for key, array in items:
+            write_dataset(group, key, array)
 
 
 def weights_to_bytes(model) -> bytes:
@@ -296,17 +312,28 @@ def _load_default(obj, store: _ReadStore, filepath, path):
         v.assign(a.astype(v.dtype) if str(a.dtype) != str(v.dtype) else a)
 
 
-def read_weights(model, h5file, filepath, skip_mismatch: bool = False) -> None:
-    """Load ``model``'s state from an open h5py.File in Keras 3's layout."""
-    _maybe_build_optimizer(model, h5file, filepath)
+def _single_file_store(h5file, filepath, path) -> _ReadStore:
+    group = h5_group_at(h5file, f"{path}/vars" if path else "vars", filepath)
+    if group is None and path and h5_group_at(h5file, path, filepath) is None:
+        legacy = path.replace("layers", "_layer_checkpoint_dependencies")
+        if legacy != path:
+            group = h5_group_at(h5file, f"{legacy}/vars", filepath)
+    return _ReadStore(group, filepath, path)
+
+
+def read_weights(model, h5file, filepath, skip_mismatch: bool = False, store_for=None) -> None:
+    """Load ``model``'s state from an open h5py.File in Keras 3's layout.
+
+    ``store_for(path)``, if given, returns the store of the object at ``path``
+    instead (sharded files); ``h5file`` is then unused and may be None.
+    """
+    if store_for is None:
+        def store_for(path):
+            return _single_file_store(h5file, filepath, path)
+    _maybe_build_optimizer(model, store_for, filepath)
     failures = []
     for path, obj in _walk(model):
-        group = h5_group_at(h5file, f"{path}/vars" if path else "vars", filepath)
-        if group is None and path and h5_group_at(h5file, path, filepath) is None:
-            legacy = path.replace("layers", "_layer_checkpoint_dependencies")
-            if legacy != path:
-                group = h5_group_at(h5file, f"{legacy}/vars", filepath)
-        store = _ReadStore(group, filepath, path)
+        store = store_for(path)
         try:
             custom = getattr(type(obj), "load_own_variables", None)
             if custom is not None and not _is_optimizer(obj):
@@ -327,13 +354,12 @@ def read_weights(model, h5file, filepath, skip_mismatch: bool = False) -> None:
         warnings.warn(f"skip_mismatch: {message}", stacklevel=3)
 
 
-def _maybe_build_optimizer(model, h5file, filepath):
+def _maybe_build_optimizer(model, store_for, filepath):
     """Build a compiled model's optimizer when the file carries its slots, so training resumes exactly."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not _is_optimizer(optimizer) or optimizer.built or not getattr(model, "built", False):
         return
-    group = h5_group_at(h5file, "optimizer/vars", filepath)
-    if group is not None and len(group.keys()) > len(optimizer.variables):
+    if len(store_for("optimizer")) > len(optimizer.variables):
         optimizer.build(model.trainable_variables)
 
 
