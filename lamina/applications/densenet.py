@@ -12,6 +12,7 @@ from __future__ import annotations
 from lamina import config, layers
 from lamina.applications import imagenet_utils
 from lamina.applications._weights import check_weights_argument, load_application_weights, model_inputs
+from lamina.applications._top import classifier_or_pooling
 from lamina.models.functional import Functional
 
 __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "preprocess_input", "decode_predictions"]
@@ -74,14 +75,8 @@ def DenseNet(blocks, include_top: bool = True, weights="imagenet", input_tensor=
     x = layers.BatchNormalization(axis=_AXIS, epsilon=_EPS, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = classifier_or_pooling(x, include_top=include_top, pooling=pooling, classes=classes,
+                              classifier_activation=classifier_activation, weights=weights, avg_pool_name="avg_pool", max_pool_name="max_pool")
 
     model = Functional(inputs, x, name=name)
     file_name = None

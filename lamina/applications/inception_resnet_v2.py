@@ -13,6 +13,7 @@ from __future__ import annotations
 from lamina import config, layers
 from lamina.applications import imagenet_utils
 from lamina.applications._weights import check_weights_argument, load_application_weights, model_inputs
+from lamina.applications._top import classifier_or_pooling
 from lamina.layers.layer import Layer
 from lamina.models.functional import Functional
 from lamina.saving.serialization import builtin
@@ -140,14 +141,8 @@ def InceptionResNetV2(include_top: bool = True, weights="imagenet", input_tensor
     x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    x = classifier_or_pooling(x, include_top=include_top, pooling=pooling, classes=classes,
+                              classifier_activation=classifier_activation, weights=weights)
 
     model = Functional(inputs, x, name=name)
     load_application_weights(model, weights, _TOP_FILE if include_top else _NOTOP_FILE)

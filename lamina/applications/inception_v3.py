@@ -13,6 +13,7 @@ from __future__ import annotations
 from lamina import config, layers
 from lamina.applications import imagenet_utils
 from lamina.applications._weights import check_weights_argument, load_application_weights, model_inputs
+from lamina.applications._top import classifier_or_pooling
 from lamina.models.functional import Functional
 
 __all__ = ["InceptionV3", "preprocess_input", "decode_predictions"]
@@ -108,14 +109,8 @@ def InceptionV3(include_top: bool = True, weights="imagenet", input_tensor=None,
         bd = layers.concatenate([conv2d_bn(bd, 384, 1, 3), conv2d_bn(bd, 384, 3, 1)], axis=axis)
         x = layers.concatenate([b1, b3, bd, _avg_branch(x, 192)], axis=axis, name=f"mixed{9 + i}")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    x = classifier_or_pooling(x, include_top=include_top, pooling=pooling, classes=classes,
+                              classifier_activation=classifier_activation, weights=weights)
 
     model = Functional(inputs, x, name=name)
     load_application_weights(model, weights, _TOP_FILE if include_top else _NOTOP_FILE)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from lamina import config, layers
 from lamina.applications import imagenet_utils
 from lamina.applications._weights import check_weights_argument, load_application_weights, model_inputs
+from lamina.applications._top import classifier_or_pooling
 from lamina.core.name_scope import name_scope
 from lamina.models.functional import Functional
 
@@ -185,14 +186,8 @@ def NASNet(input_shape=None, penultimate_filters: int = 4032, num_blocks: int = 
             x, p = _normal_a_cell(x, p, width, block_id=str(stage * num_blocks + i + (1 if stage else 0)))
     x = layers.Activation("relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    x = classifier_or_pooling(x, include_top=include_top, pooling=pooling, classes=classes,
+                              classifier_activation=classifier_activation, weights=weights, top_pool_name=None)
 
     model = Functional(inputs, x, name=name)
     if weights == "imagenet" and default_size not in (224, 331):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from lamina import config, layers
 from lamina.applications import imagenet_utils
 from lamina.applications._weights import check_weights_argument, load_application_weights, model_inputs
+from lamina.applications._top import classifier_or_pooling
 from lamina.models.functional import Functional
 
 __all__ = ["ResNet50", "ResNet101", "ResNet152", "preprocess_input", "decode_predictions"]
@@ -51,14 +52,8 @@ def build_resnet(stack_fn, preact: bool, use_bias: bool, model_title: str, weigh
         x = layers.BatchNormalization(axis=axis, epsilon=_EPS, name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = classifier_or_pooling(x, include_top=include_top, pooling=pooling, classes=classes,
+                              classifier_activation=classifier_activation, weights=weights, avg_pool_name="avg_pool", max_pool_name="max_pool")
 
     model = Functional(inputs, x, name=name)
     file_name = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from lamina import config, layers
 from lamina.applications import imagenet_utils
 from lamina.applications._weights import check_weights_argument, load_application_weights, model_inputs
+from lamina.applications._top import classifier_or_pooling
 from lamina.models.functional import Functional
 
 __all__ = ["Xception", "preprocess_input", "decode_predictions"]
@@ -90,14 +91,8 @@ def Xception(include_top: bool = True, weights="imagenet", input_tensor=None, in
         x = _sep_bn(x, filters, f"block14_sepconv{k}", axis)
         x = layers.Activation("relu", name=f"block14_sepconv{k}_act")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    x = classifier_or_pooling(x, include_top=include_top, pooling=pooling, classes=classes,
+                              classifier_activation=classifier_activation, weights=weights)
 
     model = Functional(inputs, x, name=name)
     load_application_weights(model, weights, _TOP_FILE if include_top else _NOTOP_FILE)
