@@ -95,3 +95,21 @@ def encoded_shape(input_shape, output_mode: str, depth) -> tuple:
 
 def floatx() -> str:
     return config.floatx()
+
+
+def run_adapt(layer, data, steps, as_rows) -> None:
+    """Keras's adapt: reset ``layer``'s state, feed it ``data`` — an iterable of batches (up to ``steps``) or
+    one array-like turned into rows by ``as_rows`` (1-D becomes one column) — and finalize."""
+    layer.reset_state()
+    if hasattr(data, "__iter__") and not isinstance(data, (list, tuple, np.ndarray, str)) \
+            and not hasattr(data, "shape"):
+        for i, batch in enumerate(data):
+            if steps is not None and i >= steps:
+                break
+            layer.update_state(batch)
+    else:
+        rows = as_rows(data)
+        if rows.ndim == 1:
+            rows = rows[:, None]
+        layer.update_state(rows)
+    layer.finalize_state()

@@ -254,19 +254,7 @@ class IndexLookup(Layer):
 
     def adapt(self, data, steps: int | None = None) -> None:
         """Build the vocabulary from the tokens in ``data`` (array, list, or an iterable of batches)."""
-        self.reset_state()
-        if hasattr(data, "__iter__") and not isinstance(data, (list, tuple, np.ndarray, str)) \
-                and not hasattr(data, "shape"):
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        else:
-            rows = self._as_tokens(data)
-            if rows.ndim == 1:
-                rows = rows[:, None]
-            self.update_state(rows)
-        self.finalize_state()
+        U.run_adapt(self, data, steps, self._as_tokens)
 
     def update_state(self, data) -> None:
         rows = self._as_tokens(data)

@@ -146,19 +146,7 @@ class TextVectorization(Layer):
     # ---------------------------------------------------------------- adapt / vocabulary
     def adapt(self, data, batch_size=None, steps: int | None = None) -> None:
         """Build the vocabulary (and tf-idf weights) from ``data``: strings, or an iterable of batches."""
-        self.reset_state()
-        if hasattr(data, "__iter__") and not isinstance(data, (list, tuple, np.ndarray, str)) \
-                and not hasattr(data, "shape"):
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        else:
-            a = U.to_numpy(data)
-            if a.ndim == 1:
-                a = a[:, None]
-            self.update_state(a)
-        self.finalize_state()
+        U.run_adapt(self, data, steps, U.to_numpy)
 
     def update_state(self, data) -> None:
         rows, _ = self._preprocess(data)
