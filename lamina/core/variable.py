@@ -137,6 +137,11 @@ class Variable(VariableBase):
         return value
 
     def assign_add(self, value):
+        in_place = getattr(B.core, "assign_add", None)
+        if in_place is not None and scopes._state["stateless"] is None:
+            result = in_place(self._value, value)  # the backend's in-place add, where it has one
+            if result is not None:
+                return result
         return self.assign(B.numpy.add(self.value, value))
 
     def assign_sub(self, value):

@@ -450,8 +450,15 @@ class Layer(Operation):
                 first = kwargs.get(sig.first_arg)
             if not self.built:
                 self._maybe_build(args, kwargs)
-            if self.input_spec is not None:
-                assert_input_compatibility(self.input_spec, first, self.name)
+            spec = self.input_spec
+            if spec is not None:
+                # A shape once accepted by this spec object is accepted again: check each new one once.
+                shape = getattr(first, "shape", None)
+                accepted = self.__dict__.get("_accepted_input")
+                if accepted is None or accepted[0] is not spec or accepted[1] != shape or shape is None:
+                    assert_input_compatibility(spec, first, self.name)
+                    if shape is not None:
+                        self.__dict__["_accepted_input"] = (spec, shape)
             stack = scopes._state["call_stack"]
             if not stack and _layers_with_losses:
                 self._clear_losses()

@@ -131,9 +131,22 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
         if reduction == "mean_with_sample_weight" and sample_weight is not None:
             divisor = ops.cast(ops.sum(sample_weight), ops.dtype(loss))
         else:
+            count = _static_size(shape)
+            if count:  # known and non-zero: a plain division by a Python number (weak type: dtype kept)
+                return ops.divide(loss, count)
             divisor = _num_elements(values, ops.dtype(loss))
         loss = ops.divide_no_nan(loss, divisor)
     return loss
+
+
+def _static_size(shape):
+    """The number of elements of ``shape`` when every dimension is known, else None."""
+    count = 1
+    for d in shape:
+        if not isinstance(d, int):
+            return None
+        count *= d
+    return count
 
 
 def apply_mask(sample_weight, mask, dtype, reduction, where: str = "apply_mask"):

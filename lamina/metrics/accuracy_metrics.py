@@ -63,12 +63,16 @@ def sparse_categorical_accuracy(y_true, y_pred):
         >>> lamina.metrics.sparse_categorical_accuracy([1, 0], [[0.3, 0.7], [0.4, 0.6]])   # [1., 0.]
     """
     y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
+    y_true = ops.convert_to_tensor(y_true)
+    if not ops.dtype(y_true).startswith(("int", "uint")):
+        y_true = ops.cast(y_true, y_pred.dtype)  # float labels compare as floats, as in Keras
     original_shape = tuple(y_true.shape)
     reshape = len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1
     if reshape:
         y_true = ops.squeeze(y_true, -1)
-    predicted = ops.cast(ops.argmax(y_pred, axis=-1), y_true.dtype)
+    predicted = ops.argmax(y_pred, axis=-1)  # ops.equal promotes integer labels and indices alike
+    if not ops.dtype(y_true).startswith(("int", "uint")):
+        predicted = ops.cast(predicted, y_true.dtype)
     matches = _matches(y_true, predicted)
     if reshape:
         matches = ops.reshape(matches, original_shape)

@@ -82,10 +82,17 @@ class Mean(Metric):
         self.count = self.add_variable((), "zeros", dtype=self.dtype, name="count")
 
     def update_state(self, values, sample_weight=None):
+        if type(sample_weight) in (int, float) and ops.is_tensor(values) and len(values.shape) == 0:
+            # One value standing for a whole batch (the loss tracker in fit/evaluate): two additions.
+            self.total.assign_add(ops.multiply(ops.cast(values, self.dtype), sample_weight))
+            self.count.assign_add(float(sample_weight))
+            return
         values, sample_weight = samplewise(values, sample_weight, self.dtype)
         self.total.assign_add(ops.sum(values))
         if sample_weight is not None:
             count = ops.sum(sample_weight)
+        elif len(values.shape) >= 1 and isinstance(values.shape[0], int):
+            count = float(values.shape[0])  # a Python number: no tensor to build for it
         elif len(values.shape) >= 1:
             count = ops.cast(values.shape[0], self.dtype)
         else:

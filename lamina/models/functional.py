@@ -151,7 +151,7 @@ class Functional(Model):
         self._check_input_shapes(flat)
         masks = tree.flatten(mask) if isinstance(mask, (list, tuple)) else [mask] * len(flat)
         outputs, out_masks = self._run(flat, masks, symbolic=False)
-        self._output_masks = out_masks
+        self.__dict__["_output_masks"] = out_masks  # a plain list of masks: nothing to track
         return tree.pack_sequence_as(self._outputs_struct, outputs)
 
     def compute_mask(self, inputs, mask=None):

@@ -316,9 +316,15 @@ class Trainer:
         """Model outputs for ``x``, as NumPy arrays, batched."""
         from lamina.callbacks.callback_list import CallbackList
 
+        verbose = _resolve_verbose(verbose)
+        if not callbacks and verbose == 0 and steps is None and _is_one_batch(x, batch_size):
+            # One batch, nothing observing: no adapter, callback list or concatenation (same result).
+            out = tree.map_structure(B.core.convert_to_numpy, self._get_predict_function()(x))
+            # Owned, writable arrays, as the batched path's concatenation gives.
+            return tree.map_structure(
+                lambda o: o if o.flags.writeable and not np.may_share_memory(o, x) else o.copy(), out)
         adapter = data_adapters.get_data_adapter(x, None, None, batch_size=batch_size, steps=steps, shuffle=False)
         predict_fn = self._get_predict_function()
-        verbose = _resolve_verbose(verbose)
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                            steps=adapter.num_batches)
         cbs.on_predict_begin()
@@ -526,6 +532,14 @@ def _batch_rows(x) -> int:
 
 def _num_rows(x) -> int:
     return data_adapters._num_samples(data_adapters._to_numpy_tree(x))
+
+
+def _is_one_batch(x, batch_size) -> bool:
+    """Whether ``x`` is a single numeric NumPy array that fits in one predict batch."""
+    if batch_size is not None and (type(batch_size) is not int or batch_size < 1):
+        return False  # the general path reports the bad batch_size
+    return (type(x) is np.ndarray and x.dtype.kind in "fiub" and x.ndim >= 1
+            and 0 < x.shape[0] <= (batch_size or 32))
 
 
 def _concat_batches(batches):

@@ -84,6 +84,9 @@ _ALIASES = {
 _PY_TYPES = {bool: "bool", int: "int32", float: "float32", complex: "complex64", str: "string"}
 
 
+_STANDARD_CACHE: dict = {}
+
+
 def standardize_dtype(dtype) -> str:
     """Return the canonical string for any dtype-like (string, numpy, torch or jax dtype, Python type).
 
@@ -91,6 +94,19 @@ def standardize_dtype(dtype) -> str:
     """
     if dtype is None:
         return config.floatx()
+    try:
+        return _STANDARD_CACHE[dtype]  # hot path: every op that names a dtype comes here
+    except (KeyError, TypeError):
+        pass
+    name = _standardize_uncached(dtype)
+    try:
+        _STANDARD_CACHE[dtype] = name
+    except TypeError:  # unhashable dtype-likes are looked up afresh each time
+        pass
+    return name
+
+
+def _standardize_uncached(dtype) -> str:
     if isinstance(dtype, str):
         name = dtype
     elif any(dtype is t for t in _PY_TYPES):

@@ -128,6 +128,25 @@ def assign(storage, value):
     return storage
 
 
+def assign_add(storage, value):
+    """``storage += value`` in place, for float storage and a same-shape tensor or a Python number;
+    None when the case is not one of those (the caller then adds and assigns the general way)."""
+    if not storage.is_floating_point():
+        return None
+    if isinstance(value, torch.Tensor):
+        if value.shape != storage.shape or value.is_complex() or value.device != storage.device:
+            return None
+        value = value.detach()  # a loss carrying a graph must not pull the variable into it
+    elif type(value) not in (int, float):
+        return None
+    if storage.requires_grad:
+        with torch.no_grad():
+            storage.add_(value)
+    else:
+        storage.add_(value)
+    return storage
+
+
 def set_requires_grad(storage, flag: bool) -> None:
     if storage.is_floating_point() or storage.is_complex():
         storage.requires_grad_(bool(flag))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lamina import activations, constraints, initializers, ops, regularizers
+from lamina.ops import fused
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
 from lamina.saving.serialization import builtin, serialize_keras_object
@@ -62,9 +63,7 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs, training=None):
-        x = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            x = ops.add(x, self.bias)
+        x = fused.dense(inputs, self.kernel, self.bias)
         if self.activation is not None:
             x = self.activation(x)
         return x

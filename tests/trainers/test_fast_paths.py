@@ -1,0 +1,85 @@
+"""What fit/evaluate/predict skip for speed changes nothing a user can see: a one-batch predict equals
+the batched path and never aliases its input, input shapes accepted once are still checked when they
+change, and repeated calls leave no objects behind (counted with gc, not timed)."""
+
+import gc
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import layers
+from tests.conftest import requires_training
+
+RNG = np.random.default_rng(7)
+
+
+def _mlp():
+    model = lamina.Sequential([lamina.Input((6,)), layers.Dense(8, activation="relu"), layers.Dense(3)])
+    model.compile("adam", lamina.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
+
+
+def test_one_batch_predict_equals_the_batched_path():
+    model = _mlp()
+    x = RNG.normal(size=(5, 6)).astype("float32")
+    fast = model.predict(x, verbose=0)
+    batched = model.predict(x, batch_size=2, verbose=0)  # three batches: the general path
+    assert isinstance(fast, np.ndarray) and fast.shape == (5, 3)
+    np.testing.assert_allclose(fast, batched, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(model.predict(x[:1], verbose=0), batched[:1], rtol=1e-6, atol=1e-6)
+
+
+def test_one_batch_predict_does_not_alias_the_input():
+    inputs = lamina.Input((4,))
+    identity = lamina.Model(inputs, inputs)
+    x = np.ones((2, 4), dtype="float32")
+    out = identity.predict(x, verbose=0)
+    out[0, 0] = 99.0
+    assert x[0, 0] == 1.0
+
+
+def test_one_batch_predict_still_rejects_bad_batch_sizes():
+    with pytest.raises(ValueError, match="batch_size"):
+        _mlp().predict(np.zeros((2, 6), "float32"), batch_size=0, verbose=0)
+
+
+def test_a_new_input_shape_is_checked_after_an_accepted_one():
+    dense = layers.Dense(2)
+    dense(np.zeros((3, 4), "float32"))
+    dense(np.zeros((5, 4), "float32"))
+    with pytest.raises(ValueError, match=r'layer "dense".*axis -1'):
+        dense(np.zeros((3, 5), "float32"))
+    dense.input_spec = lamina.layers.InputSpec(ndim=3)  # a new spec is checked afresh
+    with pytest.raises(ValueError, match="ndim=3"):
+        dense(np.zeros((3, 4), "float32"))
+
+
+def _live_objects() -> int:
+    gc.collect()
+    return len(gc.get_objects())
+
+
+def _growth(call, repeats: int = 12) -> int:
+    for _ in range(3):
+        call()
+    before = _live_objects()
+    for _ in range(repeats):
+        call()
+    return _live_objects() - before
+
+
+@requires_training
+def test_repeated_fit_does_not_grow_live_objects():
+    model = _mlp()
+    x, y = RNG.normal(size=(64, 6)).astype("float32"), RNG.integers(0, 3, size=64)
+    growth = _growth(lambda: model.fit(x, y, batch_size=16, epochs=1, verbose=0, validation_split=0.25))
+    assert growth <= 0, f"{growth} objects more after 12 more fit calls"
+
+
+def test_repeated_predict_and_evaluate_do_not_grow_live_objects():
+    model = _mlp()
+    x, y = RNG.normal(size=(64, 6)).astype("float32"), RNG.integers(0, 3, size=64)
+    assert _growth(lambda: model.predict(x[:4], verbose=0)) <= 0
+    assert _growth(lambda: model.predict(x, batch_size=16, verbose=0)) <= 0
+    assert _growth(lambda: model.evaluate(x, y, batch_size=16, verbose=0)) <= 0
