@@ -24,6 +24,13 @@ def has_fused_kernels() -> bool:
     return _kernels() is not None
 
 
+def projects_inputs_per_step() -> bool:
+    """Whether recurrent layers should project each step's input inside the time loop (rather than
+    all steps at once before it): the backend's preference for its compiled loops (jax on CPU)."""
+    prefers = getattr(B.control_flow, "rnn_projects_per_step", None)
+    return bool(prefers()) if prefers is not None else False
+
+
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, go_backwards: bool = False):
     """``(outputs, h, c)`` of a tanh/sigmoid LSTM over ``inputs`` ``(batch, time, features)``.
 

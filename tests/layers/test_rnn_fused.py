@@ -134,3 +134,34 @@ def test_inputs_with_other_feature_counts_are_refused(cls):
     layer(X)
     with pytest.raises(ValueError, match=r"built for inputs with 5 features.*\(4, 7, 2\)"):
         layer(X[..., :2])
+
+
+# --- where a step's input projection happens (inside the loop on jax/CPU, before it elsewhere) -----
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.LSTM(6, return_sequences=True), lambda: layers.GRU(6), lambda: layers.SimpleRNN(6),
+    lambda: layers.GRU(6, reset_after=False, go_backwards=True),
+])
+def test_projection_inside_or_before_the_loop_gives_the_same_outputs(make, monkeypatch):
+    results = []
+    for per_step in (False, True):
+        monkeypatch.setattr(fused_kernels, "projects_inputs_per_step", lambda per_step=per_step: per_step)
+        lamina.utils.set_random_seed(4)
+        layer = make()
+        results.append(ops.convert_to_numpy(layer(X)))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
+
+
+@requires_training
+def test_projection_inside_or_before_the_loop_trains_the_same(monkeypatch):
+    y = RNG.normal(size=(4, 3)).astype("float32")
+    weights = []
+    for per_step in (False, True):
+        monkeypatch.setattr(fused_kernels, "projects_inputs_per_step", lambda per_step=per_step: per_step)
+        lamina.utils.set_random_seed(9)
+        model = lamina.Sequential([lamina.Input(X.shape[1:]), layers.LSTM(6, use_cudnn=False), layers.Dense(3)])
+        model.compile("sgd", "mse")
+        model.train_on_batch(X, y)
+        weights.append([w.numpy() for w in model.weights])
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -270,3 +270,20 @@ def custom_gradient(f):
         return wrapped(*args, **kwargs)
 
     return wrapper
+
+
+_PER_STEP: dict = {}
+
+
+def rnn_projects_per_step() -> bool:
+    """Whether a recurrent layer should multiply each step's input by its kernel inside the loop.
+
+    On XLA's CPU backend a ``lax.scan`` whose body does ``x_t @ kernel`` runs markedly faster (about
+    1.6x forward, 1.8x with gradients, LSTM(64) over 100 steps) than one over inputs projected
+    beforehand; on accelerators one large matmul before the loop is the better shape.
+    """
+    if "cpu" not in _PER_STEP:
+        import jax
+
+        _PER_STEP["cpu"] = jax.default_backend() == "cpu"
+    return _PER_STEP["cpu"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 
 from lamina import ops
+from lamina.ops import rnn as fused_kernels
 from lamina.layers.layer import Layer
 from lamina.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells
@@ -330,7 +331,12 @@ class RNN(Layer):
         if hasattr(cell, "_rnn_step") and not isinstance(cell, StackedRNNCells):
             h_tm1 = tree.flatten(states)[0]
             ctx = cell._rnn_prepare(sequences_tm[0], h_tm1, training)
-            xs = cell._rnn_project(sequences_tm, ctx)
+            if fused_kernels.projects_inputs_per_step():
+                def fused_step(x_t, s):  # the input projection inside the loop (faster for XLA on CPU)
+                    return cell._rnn_step(cell._rnn_project(x_t, ctx), s, ctx)
+
+                return sequences_tm, fused_step, ops.zeros_like(h_tm1)
+            xs = cell._rnn_project(sequences_tm, ctx)  # every step's input projection in one product
 
             def fused_step(x_t, s):
                 return cell._rnn_step(x_t, s, ctx)
