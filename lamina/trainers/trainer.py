@@ -319,10 +319,10 @@ class Trainer:
         verbose = _resolve_verbose(verbose)
         if not callbacks and verbose == 0 and steps is None and _is_one_batch(x, batch_size):
             # One batch, nothing observing: no adapter, callback list or concatenation (same result).
-            out = tree.map_structure(B.core.convert_to_numpy, self._get_predict_function()(x))
-            # Owned, writable arrays, as the batched path's concatenation gives.
-            return tree.map_structure(
-                lambda o: o if o.flags.writeable and not np.may_share_memory(o, x) else o.copy(), out)
+            out = self._get_predict_function()(x)
+            if B.core.is_tensor(out):
+                return _owned_numpy(out, x)
+            return tree.map_structure(lambda o: _owned_numpy(o, x), out)
         adapter = data_adapters.get_data_adapter(x, None, None, batch_size=batch_size, steps=steps, shuffle=False)
         predict_fn = self._get_predict_function()
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
@@ -532,6 +532,13 @@ def _batch_rows(x) -> int:
 
 def _num_rows(x) -> int:
     return data_adapters._num_samples(data_adapters._to_numpy_tree(x))
+
+
+def _owned_numpy(tensor, x) -> np.ndarray:
+    """``tensor`` as a writable NumPy array sharing no memory with ``x`` (what concatenating batches
+    gives on the general predict path)."""
+    arr = B.core.convert_to_numpy(tensor)
+    return arr if arr.flags.writeable and not np.may_share_memory(arr, x) else arr.copy()
 
 
 def _is_one_batch(x, batch_size) -> bool:

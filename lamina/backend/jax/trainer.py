@@ -250,17 +250,20 @@ def make_predict_function(model):
     if _overridden(model, "predict_step") and _is_stateless(model.predict_step):
         custom = model.predict_step  # Keras's JAX contract: ((tv, ntv), data) -> (outputs, ntv)
 
-        def step(state, data):
-            outputs, ntv = custom(state, data)
-            return outputs, (state[0], ntv)
+        step = custom
     else:
-        step = _in_scope(model, model.predict_step, groups)
+        pure = _in_scope(model, model.predict_step, groups)
+
+        def step(state, data):
+            outputs, (_, ntv) = pure(state, data)
+            return outputs, ntv  # the weights are not outputs: fewer buffers per call
+
     graph = None if _overridden(model, "predict_step") else _string_prefix(model)
     if graph is not None:
         prefixed = _jit_after_prefix(step, graph, donate=False)
 
         def run(x):
-            outputs, (_, ntv) = prefixed(tuple(_values(g) for g in groups), x, lambda x: (x,))
+            outputs, ntv = prefixed(tuple(_values(g) for g in groups), x, lambda x: (x,))
             _write_back((s.non_trainable,), (ntv,))
             return outputs
 
@@ -269,8 +272,9 @@ def make_predict_function(model):
 
     def run(x):
         # Non-trainable state a forward pass updates (a stateful RNN's states) is kept, as in Keras.
-        outputs, (_, ntv) = fn(tuple(_values(g) for g in groups), (x,))
-        _write_back((s.non_trainable,), (ntv,))
+        outputs, ntv = fn(tuple(_values(g) for g in groups), (x,))
+        if ntv:
+            _write_back((s.non_trainable,), (ntv,))
         return outputs
 
     return run
