@@ -177,9 +177,32 @@ class Functional(Model):
         if pre is not None and not symbolic:  # outputs of the eager prefix, computed before jax.jit
             values.update(pre)
             nodes = self._nodes_after_prefix
-        for node in nodes:
+        for node, dead in zip(nodes, self._release_plan(nodes)):
             _run_node(node, values, masks, symbolic)
+            for key in dead:  # intermediates no later node reads: freed now, not at the end
+                del values[key]
         return [values[id(t)] for t in self._flat_outputs], [masks.get(id(t)) for t in self._flat_outputs]
+
+    def _release_plan(self, nodes) -> list:
+        """Per node, the ids of the tensors whose last reader it is (never the model's outputs), so a
+        forward pass holds only live intermediates, as a hand-written one does. Computed once per list."""
+        plans = self.__dict__.setdefault("_release_plans", {})
+        entry = plans.get(id(nodes))
+        if entry is not None and entry[0] is nodes:
+            return entry[1]
+        keep = {id(t) for t in self._flat_outputs}
+        last = {}
+        for i, node in enumerate(nodes):
+            for t in tree.flatten((node.call_args, node.call_kwargs)):
+                if isinstance(t, KerasTensor):
+                    last[id(t)] = i
+        plan = [[] for _ in nodes]
+        for key, i in last.items():
+            if key not in keep:
+                plan[i].append(key)
+        plan = [tuple(p) for p in plan]
+        plans[id(nodes)] = (nodes, plan)
+        return plan
 
     # ------------------------------------------------------------------ eager prefix (string layers)
     def _eager_prefix(self):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lamina.backend import impl as B
 from lamina.core.operation import any_symbolic
-from lamina.ops.numpy import add, matmul
+from lamina.ops.numpy import add, matmul, reshape
 
 
 def dense(inputs, kernel, bias=None):
@@ -24,3 +24,23 @@ def dense(inputs, kernel, bias=None):
             return out
     out = matmul(inputs, kernel)
     return out if bias is None else add(out, bias)
+
+
+def conv(inputs, kernel, bias, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """``ops.conv(inputs, kernel, ...)`` plus ``bias`` along the channel axis, as the Conv layers
+    compute it; the bias goes inside the backend's convolution kernel where it has one (torch)."""
+    from lamina.ops.nn import convolution as C
+
+    kernels = getattr(B, "fused", None)
+    if kernels is not None and not any_symbolic((inputs,)):
+        plan = C._conv_plan("conv", "conv", C._spec.shape_of(inputs), C._spec.shape_of(kernel),
+                            C._hashable(strides), padding, data_format, C._hashable(dilation_rate))
+        if plan[1] is not None:
+            out = kernels.conv(inputs, kernel, bias, plan[0], plan[1], plan[2], plan[3])
+            if out is not None:
+                return out
+    out = C.conv(inputs, kernel, strides=strides, padding=padding, data_format=data_format,
+                 dilation_rate=dilation_rate)
+    if C._data_format(data_format, "conv") == "channels_first":
+        bias = reshape(bias, (1, -1) + (1,) * (len(out.shape) - 2))
+    return add(out, bias)

@@ -83,3 +83,76 @@ def test_dense_layer_matches_keras_with_the_same_weights(keras):
     ours.set_weights([w.numpy() for w in theirs.weights])
     np.testing.assert_allclose(ops.convert_to_numpy(ours(x)), keras.ops.convert_to_numpy(theirs(x)),
                                rtol=1e-5, atol=1e-6)
+
+
+# --- conv with its bias ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", [
+    dict(x=(2, 9, 9, 3), k=(3, 3, 3, 4), strides=1, padding="valid", data_format="channels_last", dilation_rate=1),
+    dict(x=(2, 9, 9, 3), k=(3, 3, 3, 4), strides=2, padding="same", data_format="channels_last", dilation_rate=1),
+    dict(x=(2, 4, 8, 8), k=(3, 3, 2, 6), strides=1, padding="same", data_format="channels_first", dilation_rate=2),
+    dict(x=(2, 10, 4), k=(4, 4, 5), strides=1, padding="same", data_format="channels_last", dilation_rate=1),
+    dict(x=(1, 5, 6, 7, 2), k=(2, 3, 2, 2, 3), strides=(1, 2, 1), padding="valid", data_format="channels_last",
+         dilation_rate=1),
+])
+def test_conv_with_bias_equals_conv_then_add(case):
+    case = dict(case)
+    x = ops.convert_to_tensor(RNG.normal(size=case.pop("x")).astype("float32"))
+    k = ops.convert_to_tensor(RNG.normal(size=case.pop("k")).astype("float32"))
+    b = ops.convert_to_tensor(RNG.normal(size=(k.shape[-1],)).astype("float32"))
+    got = fused.conv(x, k, b, **case)
+    plain = ops.conv(x, k, **case)
+    shape = (1, -1) + (1,) * (len(plain.shape) - 2) if case["data_format"] == "channels_first" else (-1,)
+    want = ops.add(plain, ops.reshape(b, shape))
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(ops.convert_to_numpy(got), ops.convert_to_numpy(want), rtol=1e-4, atol=1e-5)
+
+
+def test_conv_with_bias_of_another_dtype_promotes_as_the_general_path():
+    x = ops.convert_to_tensor(RNG.normal(size=(1, 5, 5, 2)).astype("float16"))
+    k = ops.convert_to_tensor(RNG.normal(size=(3, 3, 2, 3)).astype("float16"))
+    b = ops.convert_to_tensor(np.ones((3,), "float32"))
+    got = fused.conv(x, k, b)
+    assert ops.dtype(got) == ops.dtype(ops.add(ops.conv(x, k), b))
+
+
+def test_conv2d_layer_with_bias_matches_keras(keras):
+    x = RNG.normal(size=(2, 8, 8, 3)).astype("float32")
+    ours, theirs = lamina.layers.Conv2D(4, 3, padding="same", activation="relu"), keras.layers.Conv2D(4, 3, padding="same", activation="relu")
+    ours.build(x.shape)
+    theirs.build(x.shape)
+    weights = [RNG.normal(size=w.shape).astype("float32") for w in theirs.weights]
+    theirs.set_weights(weights)
+    ours.set_weights(weights)
+    np.testing.assert_allclose(ops.convert_to_numpy(ours(x)), keras.ops.convert_to_numpy(theirs(x)), rtol=1e-5, atol=1e-5)
+
+
+def test_a_custom_convolution_op_is_still_called():
+    class Doubled(lamina.layers.Conv2D):
+        def convolution_op(self, inputs, kernel):
+            return super().convolution_op(inputs, kernel * 2.0)
+
+    x = RNG.normal(size=(1, 5, 5, 2)).astype("float32")
+    layer, plain = Doubled(3, 3), lamina.layers.Conv2D(3, 3)
+    layer.build(x.shape)
+    plain.build(x.shape)
+    weights = [RNG.normal(size=w.shape).astype("float32") for w in layer.weights]
+    layer.set_weights(weights)
+    plain.set_weights([weights[0] * 2.0, weights[1]])
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), ops.convert_to_numpy(plain(x)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(B.NAME != "torch", reason="only torch has a fused conv kernel to compare gradients of")
+def test_conv_with_bias_gradients_equal_the_general_path_on_torch():
+    import torch
+
+    data = [RNG.normal(size=s).astype("float32") for s in ((2, 6, 6, 3), (3, 3, 3, 4), (4,))]
+
+    def grads(fn):
+        x, k, b = (torch.tensor(v, requires_grad=True) for v in data)
+        (fn(x, k, b) ** 2).sum().backward()
+        return [t.grad.numpy() for t in (x, k, b)]
+
+    assert B.fused.conv(*(torch.tensor(v) for v in data), (1, 1), ((0, 0), (0, 0)), "channels_last", (1, 1)) is not None
+    for a, b in zip(grads(fused.conv), grads(lambda x, k, b: ops.add(ops.conv(x, k), b))):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)

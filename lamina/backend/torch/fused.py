@@ -28,3 +28,19 @@ def dense(inputs, kernel, bias=None):
         rows = x.reshape(-1, x.shape[-1])
         return torch.addmm(b, rows, w).reshape(*x.shape[:-1], w.shape[1])
     return torch.matmul(x, w) + b
+
+
+def conv(inputs, kernel, bias, strides, padding, data_format, dilation_rate):
+    """A convolution with its bias added inside torch's kernel (arguments normalized as for
+    ``lamina.ops.conv``'s backend call); None when the dtypes differ (the general path promotes)."""
+    from lamina.backend.torch.nn import convolution as C
+
+    x, k, b = t(inputs), t(kernel), t(bias)
+    if not x.is_floating_point() or not (x.dtype == k.dtype == b.dtype) or b.ndim != 1:
+        return None
+    x = C._to_first(x, data_format)
+    n = x.ndim - 2
+    groups = x.shape[1] // k.shape[-2]
+    x, pad = C._torch_padding(x, padding)
+    y = C._CONV[n](x, C._weight(k, n), b, strides, pad, dilation_rate, groups)
+    return C._from_first(y, data_format)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lamina import activations, constraints, initializers, ops, regularizers
+from lamina.ops import fused
 from lamina.layers.convolutional import _utils as U
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
@@ -170,6 +171,13 @@ class BaseConv(Layer):
                         data_format=self.data_format, dilation_rate=self.dilation_rate)
 
     def call(self, inputs):
+        if self.bias is not None and type(self).convolution_op is BaseConv.convolution_op:
+            # The stock convolution: its bias can join the backend's convolution kernel.
+            outputs = fused.conv(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                                 data_format=self.data_format, dilation_rate=self.dilation_rate)
+            if self.activation is not None and self.activation is not activations.linear:
+                outputs = self.activation(outputs)
+            return outputs
         outputs = self.convolution_op(inputs, self.kernel)
         return _bias_and_activation(self, outputs)
 
