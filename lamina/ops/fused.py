@@ -44,3 +44,21 @@ def conv(inputs, kernel, bias, strides=1, padding="valid", data_format=None, dil
     if C._data_format(data_format, "conv") == "channels_first":
         bias = reshape(bias, (1, -1) + (1,) * (len(out.shape) - 2))
     return add(out, bias)
+
+
+def batch_normalization(x, axis: int, gamma=None, beta=None, epsilon: float = 1e-3, mean=None, variance=None):
+    """``(outputs, mean, variance)``: ``x`` normalized over every axis but ``axis`` with the given
+    ``mean``/``variance`` (inference), or, when they are None, with the batch's own moments
+    (training), which are returned too; then scaled by ``gamma`` and shifted by ``beta``."""
+    from lamina.ops import nn
+
+    kernels = getattr(B, "fused", None)
+    if kernels is not None and not any_symbolic((x,)):
+        result = kernels.batch_norm(x, axis, gamma, beta, epsilon, mean, variance)
+        if result is not None:
+            return result
+    if mean is None:
+        rank = len(x.shape)
+        mean, variance = nn.moments(x, axes=[a for a in range(rank) if a != axis % rank])
+    out = nn.batch_normalization(x, mean, variance, axis=axis, offset=beta, scale=gamma, epsilon=epsilon)
+    return out, mean, variance

@@ -156,3 +156,67 @@ def test_conv_with_bias_gradients_equal_the_general_path_on_torch():
     assert B.fused.conv(*(torch.tensor(v) for v in data), (1, 1), ((0, 0), (0, 0)), "channels_last", (1, 1)) is not None
     for a, b in zip(grads(fused.conv), grads(lambda x, k, b: ops.add(ops.conv(x, k), b))):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+# --- batch normalization with its moments ------------------------------------------------------
+
+def _general_bn(x, axis, gamma, beta, eps, mean=None, variance=None):
+    if mean is None:
+        rank = len(x.shape)
+        mean, variance = ops.moments(x, axes=[a for a in range(rank) if a != axis % rank])
+    return ops.batch_normalization(x, mean, variance, axis=axis, offset=beta, scale=gamma, epsilon=eps), mean, variance
+
+
+@pytest.mark.parametrize("shape,axis", [((8, 5, 5, 3), -1), ((4, 3, 5, 5), 1), ((6, 3, 4), -2), ((7, 4), -1)])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_normalization_equals_moments_then_normalize(shape, axis, affine, training):
+    x = ops.convert_to_tensor(RNG.normal(loc=2.0, scale=3.0, size=shape).astype("float32"))
+    c = shape[axis]
+    gamma = ops.convert_to_tensor(RNG.normal(size=(c,)).astype("float32")) if affine else None
+    beta = ops.convert_to_tensor(RNG.normal(size=(c,)).astype("float32")) if affine else None
+    stats = {} if training else {"mean": ops.convert_to_tensor(RNG.normal(size=(c,)).astype("float32")),
+                                 "variance": ops.convert_to_tensor(RNG.uniform(0.5, 2, size=(c,)).astype("float32"))}
+    got = fused.batch_normalization(x, axis, gamma, beta, 1e-3, **stats)
+    want = _general_bn(x, axis, gamma, beta, 1e-3, **stats)
+    for g, w in zip(got, want):
+        assert tuple(g.shape) == tuple(w.shape)
+        np.testing.assert_allclose(ops.convert_to_numpy(g), ops.convert_to_numpy(w), rtol=1e-4, atol=1e-4)
+
+
+def test_batch_normalization_of_one_value_per_channel_uses_the_general_path():
+    x = ops.convert_to_tensor(RNG.normal(size=(1, 3)).astype("float32"))
+    out, mean, variance = fused.batch_normalization(x, -1)
+    np.testing.assert_allclose(ops.convert_to_numpy(out), np.zeros((1, 3)), atol=1e-5)
+    np.testing.assert_allclose(ops.convert_to_numpy(variance), np.zeros(3), atol=1e-7)
+
+
+@pytest.mark.skipif(B.NAME != "torch", reason="only torch has a fused batch-norm kernel to compare gradients of")
+def test_batch_normalization_gradients_equal_the_general_path_on_torch():
+    import torch
+
+    data = [RNG.normal(size=s).astype("float32") for s in ((6, 4, 4, 3), (3,), (3,))]
+
+    def grads(fn):
+        x, g, b = (torch.tensor(v, requires_grad=True) for v in data)
+        (fn(x, -1, g, b, 1e-3)[0] ** 3).sum().backward()
+        return [t.grad.numpy() for t in (x, g, b)]
+
+    assert B.fused.batch_norm(*(torch.tensor(v) for v in data[:1]), -1, None, None, 1e-3) is not None
+    for a, b in zip(grads(fused.batch_normalization), grads(_general_bn)):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3)
+
+
+def test_batch_normalization_layer_trains_like_keras(keras):
+    x = RNG.normal(loc=1.0, size=(16, 4, 4, 3)).astype("float32")
+    y = RNG.normal(size=(16, 4, 4, 3)).astype("float32")
+    ours = lamina.Sequential([lamina.Input((4, 4, 3)), lamina.layers.BatchNormalization(momentum=0.8)])
+    theirs = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.BatchNormalization(momentum=0.8)])
+    ours.set_weights([w.numpy() for w in theirs.weights])
+    if lamina.backend.impl.CAN_TRAIN:
+        for model, k in ((ours, lamina), (theirs, keras)):
+            model.compile(k.optimizers.SGD(0.1), "mse")
+            model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=1e-4)

@@ -44,3 +44,34 @@ def conv(inputs, kernel, bias, strides, padding, data_format, dilation_rate):
     x, pad = C._torch_padding(x, padding)
     y = C._CONV[n](x, C._weight(k, n), b, strides, pad, dilation_rate, groups)
     return C._from_first(y, data_format)
+
+
+def batch_norm(x, axis, gamma, beta, epsilon, mean=None, variance=None):
+    """``(outputs, mean, variance)`` of batch normalization over every axis but ``axis``, in one
+    ``torch.batch_norm`` kernel. Without ``mean``/``variance`` the batch's own (biased) moments are
+    used and returned (detached: they feed moving averages); None where not covered."""
+    x = t(x)
+    if not x.is_floating_point() or x.ndim < 2:
+        return None
+    axis = axis % x.ndim
+    params = {k: None if v is None else t(v) for k, v in
+              (("gamma", gamma), ("beta", beta), ("mean", mean), ("variance", variance))}
+    if any(p is not None and (p.dtype != x.dtype or p.ndim != 1) for p in params.values()):
+        return None
+    channels_first = x.movedim(axis, 1) if axis != 1 else x  # a view: channels-last memory stays so
+    if mean is None:
+        count = x.numel() // max(x.shape[axis], 1)
+        if count < 2:
+            return None  # torch's unbiased running variance needs two values per channel
+        # Running buffers replaced wholesale (momentum 1): they receive the batch mean and the
+        # unbiased variance, which becomes Keras's biased one below.
+        running_mean = torch.zeros(x.shape[axis], dtype=x.dtype, device=x.device)
+        running_var = torch.zeros_like(running_mean)
+        out = torch.nn.functional.batch_norm(channels_first, running_mean, running_var, params["gamma"],
+                                             params["beta"], True, 1.0, epsilon)
+        mean, variance = running_mean, running_var * ((count - 1) / count)
+    else:
+        mean, variance = params["mean"], params["variance"]
+        out = torch.nn.functional.batch_norm(channels_first, mean, variance, params["gamma"], params["beta"],
+                                             False, 0.0, epsilon)
+    return (out.movedim(1, axis) if axis != 1 else out), mean, variance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lamina import config, constraints, initializers, ops, regularizers
+from lamina.ops import fused
 from lamina.backend.common.dtypes import result_type, standardize_dtype
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
@@ -128,6 +129,16 @@ class BatchNormalization(Layer):
         beta = ops.cast(self.beta.value, dtype) if self.center else None
         moving_mean = ops.cast(self.moving_mean.value, dtype)
         moving_variance = ops.cast(self.moving_variance.value, dtype)
+        if mask is None and not self.renorm and not self.synchronized:
+            # One fused normalization (torch: torch.batch_norm) that also gives the batch moments.
+            train = bool(training and self.trainable)
+            outputs, mean, variance = fused.batch_normalization(
+                x, self.axis, gamma, beta, self.epsilon, None if train else moving_mean,
+                None if train else moving_variance)
+            if train:
+                self.moving_mean.assign(moving_mean * self.momentum + mean * (1.0 - self.momentum))
+                self.moving_variance.assign(moving_variance * self.momentum + variance * (1.0 - self.momentum))
+            return ops.cast(outputs, self.compute_dtype)
         if training and self.trainable:
             mean, variance = self._moments(x, mask)
             if self.renorm:
