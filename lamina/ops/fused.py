@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from lamina.backend import impl as B
 from lamina.core.operation import any_symbolic
+from lamina.ops import nn
+from lamina.ops.nn import convolution as C
 from lamina.ops.numpy import add, matmul, reshape
 
 
@@ -26,11 +28,9 @@ def dense(inputs, kernel, bias=None):
     return out if bias is None else add(out, bias)
 
 
-def conv(inputs, kernel, bias, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """``ops.conv(inputs, kernel, ...)`` plus ``bias`` along the channel axis, as the Conv layers
-    compute it; the bias goes inside the backend's convolution kernel where it has one (torch)."""
-    from lamina.ops.nn import convolution as C
-
+def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """``ops.conv(inputs, kernel, ...)`` plus ``bias`` (or None) along the channel axis, as the Conv
+    layers compute it; the bias goes inside the backend's convolution kernel where it has one (torch)."""
     kernels = getattr(B, "fused", None)
     if kernels is not None and not any_symbolic((inputs,)):
         plan = C._conv_plan("conv", "conv", C._spec.shape_of(inputs), C._spec.shape_of(kernel),
@@ -41,6 +41,8 @@ def conv(inputs, kernel, bias, strides=1, padding="valid", data_format=None, dil
                 return out
     out = C.conv(inputs, kernel, strides=strides, padding=padding, data_format=data_format,
                  dilation_rate=dilation_rate)
+    if bias is None:
+        return out
     if C._data_format(data_format, "conv") == "channels_first":
         bias = reshape(bias, (1, -1) + (1,) * (len(out.shape) - 2))
     return add(out, bias)
@@ -50,8 +52,6 @@ def batch_normalization(x, axis: int, gamma=None, beta=None, epsilon: float = 1e
     """``(outputs, mean, variance)``: ``x`` normalized over every axis but ``axis`` with the given
     ``mean``/``variance`` (inference), or, when they are None, with the batch's own moments
     (training), which are returned too; then scaled by ``gamma`` and shifted by ``beta``."""
-    from lamina.ops import nn
-
     kernels = getattr(B, "fused", None)
     if kernels is not None and not any_symbolic((x,)):
         result = kernels.batch_norm(x, axis, gamma, beta, epsilon, mean, variance)

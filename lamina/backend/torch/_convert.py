@@ -6,6 +6,7 @@ import torch
 
 from lamina import config
 from lamina.backend.common.dtypes import result_type
+from lamina.backend.common.variable_base import VariableBase
 from lamina.backend.torch.core import _DTYPES, _NAMES, convert_to_tensor
 
 Tensor = torch.Tensor
@@ -30,6 +31,10 @@ def _weak_or_dtype(x):
 
 def promote(x1, x2):
     """Both arguments as tensors of Keras's result dtype."""
+    if not isinstance(x1, Tensor) and isinstance(x1, VariableBase):
+        x1 = x1.value
+    if not isinstance(x2, Tensor) and isinstance(x2, VariableBase):
+        x2 = x2.value
     if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype == x2.dtype and x1.dtype not in _WIDE:
         return x1, x2
     dtype = _DTYPES[result_type(_weak_or_dtype(x1), _weak_or_dtype(x2))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from lamina.backend.torch._convert import t
+from lamina.backend.torch.nn import convolution as C
 
 
 def dense(inputs, kernel, bias=None):
@@ -31,12 +32,10 @@ def dense(inputs, kernel, bias=None):
 
 
 def conv(inputs, kernel, bias, strides, padding, data_format, dilation_rate):
-    """A convolution with its bias added inside torch's kernel (arguments normalized as for
-    ``lamina.ops.conv``'s backend call); None when the dtypes differ (the general path promotes)."""
-    from lamina.backend.torch.nn import convolution as C
-
-    x, k, b = t(inputs), t(kernel), t(bias)
-    if not x.is_floating_point() or not (x.dtype == k.dtype == b.dtype) or b.ndim != 1:
+    """A convolution with its bias (or None) added inside torch's kernel (arguments normalized as
+    for ``lamina.ops.conv``'s backend call); None when the dtypes differ (the general path promotes)."""
+    x, k, b = t(inputs), t(kernel), _optional(bias)
+    if not x.is_floating_point() or x.dtype != k.dtype or (b is not None and (b.dtype != x.dtype or b.ndim != 1)):
         return None
     x = C._to_first(x, data_format)
     n = x.ndim - 2
@@ -53,11 +52,12 @@ def batch_norm(x, axis, gamma, beta, epsilon, mean=None, variance=None):
     x = t(x)
     if not x.is_floating_point() or x.ndim < 2:
         return None
+    gamma, beta = _optional(gamma), _optional(beta)
+    mean, variance = _optional(mean), _optional(variance)
+    for p in (gamma, beta, mean, variance):
+        if p is not None and (p.dtype != x.dtype or p.ndim != 1):
+            return None
     axis = axis % x.ndim
-    params = {k: None if v is None else t(v) for k, v in
-              (("gamma", gamma), ("beta", beta), ("mean", mean), ("variance", variance))}
-    if any(p is not None and (p.dtype != x.dtype or p.ndim != 1) for p in params.values()):
-        return None
     channels_first = x.movedim(axis, 1) if axis != 1 else x  # a view: channels-last memory stays so
     if mean is None:
         count = x.numel() // max(x.shape[axis], 1)
@@ -65,13 +65,17 @@ def batch_norm(x, axis, gamma, beta, epsilon, mean=None, variance=None):
             return None  # torch's unbiased running variance needs two values per channel
         # Running buffers replaced wholesale (momentum 1): they receive the batch mean and the
         # unbiased variance, which becomes Keras's biased one below.
-        running_mean = torch.zeros(x.shape[axis], dtype=x.dtype, device=x.device)
-        running_var = torch.zeros_like(running_mean)
-        out = torch.nn.functional.batch_norm(channels_first, running_mean, running_var, params["gamma"],
-                                             params["beta"], True, 1.0, epsilon)
-        mean, variance = running_mean, running_var * ((count - 1) / count)
+        mean = torch.zeros(x.shape[axis], dtype=x.dtype, device=x.device)
+        running_var = torch.zeros_like(mean)
+        out = torch.batch_norm(channels_first, gamma, beta, mean, running_var, True, 1.0, epsilon, _CUDNN)
+        variance = running_var * ((count - 1) / count)
     else:
-        mean, variance = params["mean"], params["variance"]
-        out = torch.nn.functional.batch_norm(channels_first, mean, variance, params["gamma"], params["beta"],
-                                             False, 0.0, epsilon)
+        out = torch.batch_norm(channels_first, gamma, beta, mean, variance, False, 0.0, epsilon, _CUDNN)
     return (out.movedim(1, axis) if axis != 1 else out), mean, variance
+
+
+_CUDNN = torch.backends.cudnn.enabled
+
+
+def _optional(v):
+    return None if v is None else t(v)

@@ -171,7 +171,7 @@ class BaseConv(Layer):
                         data_format=self.data_format, dilation_rate=self.dilation_rate)
 
     def call(self, inputs):
-        if self.bias is not None and type(self).convolution_op is BaseConv.convolution_op:
+        if type(self).convolution_op is BaseConv.convolution_op:
             # The stock convolution: its bias can join the backend's convolution kernel.
             outputs = fused.conv(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
                                  data_format=self.data_format, dilation_rate=self.dilation_rate)

@@ -13,6 +13,14 @@ from lamina.saving.serialization import builtin
 _RENORM_KEYS = ("rmax", "rmin", "dmax")
 
 
+_COMPUTE_DTYPES: dict = {}  # input dtype -> the dtype statistics are computed in (at least float32)
+
+
+def _value_as(variable, dtype):
+    value = variable.value
+    return value if variable.dtype == dtype else ops.cast(value, dtype)
+
+
 @builtin("keras.layers")
 class BatchNormalization(Layer):
     """Normalize over all axes but ``axis``: ``gamma * (x - mean) / sqrt(var + epsilon) + beta``.
@@ -123,12 +131,13 @@ class BatchNormalization(Layer):
                 f'BatchNormalization layer "{self.name}": the mask must have one dimension less than the '
                 f"inputs. Received: mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}"
             )
-        dtype = result_type(standardize_dtype(inputs.dtype), "float32")
-        x = ops.cast(inputs, dtype)
-        gamma = ops.cast(self.gamma.value, dtype) if self.scale else None
-        beta = ops.cast(self.beta.value, dtype) if self.center else None
-        moving_mean = ops.cast(self.moving_mean.value, dtype)
-        moving_variance = ops.cast(self.moving_variance.value, dtype)
+        in_dtype = standardize_dtype(inputs.dtype)
+        dtype = _COMPUTE_DTYPES.get(in_dtype) or _COMPUTE_DTYPES.setdefault(in_dtype, result_type(in_dtype, "float32"))
+        x = inputs if in_dtype == dtype else ops.cast(inputs, dtype)
+        gamma = _value_as(self.gamma, dtype) if self.scale else None
+        beta = _value_as(self.beta, dtype) if self.center else None
+        moving_mean = _value_as(self.moving_mean, dtype)
+        moving_variance = _value_as(self.moving_variance, dtype)
         if mask is None and not self.renorm and not self.synchronized:
             # One fused normalization (torch: torch.batch_norm) that also gives the batch moments.
             train = bool(training and self.trainable)
