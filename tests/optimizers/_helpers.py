@@ -40,7 +40,13 @@ def run_keras(keras, make, init, grads_seq, constraint=None):
     return opt, variables
 
 
-def assert_same_state(lam, ker, atol=1e-6, rtol=1e-6, check_paths=True):
+# torch runs Adam as one fused kernel (torch._fused_adam_): Keras's rule in another float32 order, so
+# after three steps of size 0.1 results differ from Keras's own rounding by up to a few 1e-6 (both are
+# within float32 error of the exact rule: test_fused_adam_is_accurate_to_float64 checks lamina's).
+TOLERANCE = 1e-5
+
+
+def assert_same_state(lam, ker, atol=TOLERANCE, rtol=TOLERANCE, check_paths=True):
     """Variables, then every optimizer variable (order, shape, dtype, value) match Keras."""
     (lopt, lvars), (kopt, kvars) = lam, ker
     for lv, kv in zip(lvars, kvars):

@@ -7,7 +7,7 @@ import lamina
 from lamina import ops
 from lamina.backend.common.scopes import StatelessScope
 from tests.conftest import BACKEND, requires_training
-from tests.optimizers._helpers import assert_same_state, gradient_steps, initial_values, run_lamina
+from tests.optimizers._helpers import TOLERANCE, assert_same_state, gradient_steps, initial_values, run_lamina
 
 INF = np.float32(np.inf)
 
@@ -71,9 +71,9 @@ def test_stateless_step_equals_eager_step(name, kwargs):
     eager_opt, eager_vars = run_lamina(make, init, grads)
     _, tv, ov = _stateless_steps(make, init, grads)
     for value, v in zip(tv, eager_vars):
-        np.testing.assert_allclose(ops.convert_to_numpy(value), v.numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(ops.convert_to_numpy(value), v.numpy(), rtol=TOLERANCE, atol=TOLERANCE)
     for value, v in zip(ov, eager_opt.variables):
-        np.testing.assert_allclose(ops.convert_to_numpy(value), v.numpy(), rtol=1e-6, atol=1e-6, err_msg=v.path)
+        np.testing.assert_allclose(ops.convert_to_numpy(value), v.numpy(), rtol=TOLERANCE, atol=TOLERANCE, err_msg=v.path)
 
 
 def _keras_lso_step(keras, opt, variables, grads):

@@ -22,6 +22,8 @@ def adam_update(variables, grads, momentums, velocities, velocity_hats, learning
         grads = [g if g.dtype == dtype else g.to(dtype) for g in grads]
         ms = [m._value for m in momentums]
         vs = [v._value for v in velocities]
+        if _fused_adam(params, grads, ms, vs, velocity_hats, learning_rate, iterations, beta_1, beta_2, epsilon):
+            return
         step = convert_to_tensor(iterations).to(dtype) + 1
         lr = convert_to_tensor(learning_rate).to(dtype)
         alpha = lr * torch.sqrt(1 - beta_2 ** step) / (1 - beta_1 ** step)
@@ -36,6 +38,35 @@ def adam_update(variables, grads, momentums, velocities, velocity_hats, learning
         updates = torch._foreach_mul(ms, alpha)
         torch._foreach_div_(updates, denominators)
         torch._foreach_sub_(params, updates)
+
+
+_FUSED_ADAM = getattr(torch, "_fused_adam_", None)
+
+
+def _fused_adam(params, grads, ms, vs, velocity_hats, learning_rate, iterations, beta_1, beta_2, epsilon) -> bool:
+    """The whole Adam step as torch's fused kernel (``torch._fused_adam_``, what
+    ``torch.optim.Adam(fused=True)`` runs), where it applies; False otherwise.
+
+    torch adds epsilon after dividing sqrt(v) by sqrt(1 - beta_2**t); Keras adds it before. Passing
+    ``epsilon / sqrt(1 - beta_2**t)`` makes the two the same rule.
+    """
+    device = params[0].device
+    if _FUSED_ADAM is None or device.type not in ("cpu", "cuda") or any(p.device != device for p in params):
+        return False
+    t = float(convert_to_tensor(iterations)) + 1.0
+    bias_2 = 1.0 - beta_2 ** t
+    if bias_2 <= 0.0:
+        return False
+    step = torch.tensor(t, dtype=torch.float32, device=device)
+    # The kernel walks memory linearly: strided tensors (a gradient through a transpose) made dense.
+    grads = [g if g.is_contiguous() else g.contiguous() for g in grads]
+    if not all(p.is_contiguous() for p in params):
+        return False
+    hats = [h._value for h in velocity_hats] if velocity_hats is not None else []
+    _FUSED_ADAM(params, grads, ms, vs, hats, [step] * len(params), lr=float(convert_to_tensor(learning_rate)),
+                beta1=float(beta_1), beta2=float(beta_2), weight_decay=0.0, eps=float(epsilon) / bias_2 ** 0.5,
+                amsgrad=velocity_hats is not None, maximize=False)
+    return True
 
 
 def _prepare(variables, grads, learning_rate):
