@@ -104,6 +104,10 @@ class CallbackList(Callback):
                 cb for cb in self.callbacks if any(not is_default(getattr(cb, name)) for name in wanted)
             ]
 
+    def receives(self, hook: str) -> bool:
+        """Whether some callback overrides batch hook ``hook`` (so per-batch logs are worth computing)."""
+        return bool(self._receivers.get(hook))
+
     def set_params(self, params):
         self.params = params
         if params:

@@ -125,6 +125,8 @@ class Trainer:
         """Update the compiled metrics and return every metric's current result."""
         if self._compile_metrics is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
+        if self.__dict__.get("_defer_step_logs"):
+            return None  # nobody reads this batch's logs: the results are computed once, at the end
         return self.get_metrics_result()
 
     def _metrics_or_step_logs(self, logs) -> dict:
@@ -236,6 +238,7 @@ class Trainer:
                            verbose=verbose, epochs=epochs, steps=adapter.num_batches)
         self.stop_training = False
         self._initial_epoch = None
+        defer = _defers_step_logs(self, cbs, "on_train_batch_end", "train_step")
         cbs.on_train_begin()
         # BackupAndRestore sets the epoch to resume from in on_train_begin.
         initial_epoch = self._initial_epoch or initial_epoch
@@ -249,7 +252,11 @@ class Trainer:
                 for batch in adapter:
                     if step % per_execution == 0:
                         cbs.on_train_batch_begin(step)
-                    logs = train_fn(batch)
+                    self.__dict__["_defer_step_logs"] = defer
+                    try:
+                        logs = train_fn(batch)
+                    finally:
+                        self.__dict__["_defer_step_logs"] = False
                     step += 1
                     if step % per_execution == 0:
                         cbs.on_train_batch_end(step - 1, logs)
@@ -300,9 +307,14 @@ class Trainer:
         self.reset_metrics()
         cbs.on_test_begin()
         step, logs = 0, None
+        defer = _defers_step_logs(self, cbs, "on_test_batch_end", "test_step")
         for batch in adapter:
             cbs.on_test_batch_begin(step)
-            logs = test_fn(batch)
+            self.__dict__["_defer_step_logs"] = defer
+            try:
+                logs = test_fn(batch)
+            finally:
+                self.__dict__["_defer_step_logs"] = False
             cbs.on_test_batch_end(step, logs)
             step += 1
         logs = _to_python(self._metrics_or_step_logs(logs))
@@ -466,6 +478,13 @@ class Trainer:
                     f'Input "{kt.name}" of model "{self.name}" expects data of shape {expected}, '
                     f"but the data passed has shape {got}."
                 )
+
+
+def _defers_step_logs(model, cbs, hook: str, step_name: str) -> bool:
+    """Whether the default ``step_name`` may skip computing per-batch logs: no callback reads them
+    (``hook`` has no receiver) and the backend runs steps eagerly (a traced step must not change)."""
+    return (getattr(B.trainer, "DEFERS_STEP_LOGS", False) and not cbs.receives(hook)
+            and getattr(getattr(type(model), step_name), "_lamina_default", False))
 
 
 def _sparse_loss_settings(loss):

@@ -110,3 +110,38 @@ def test_a_forward_pass_frees_intermediates_after_their_last_reader():
     predicted = model.predict(x, verbose=0)  # no gradient tape (torch autograd would keep the tensor)
     assert probe.first_alive is False
     np.testing.assert_allclose(predicted, lamina.ops.convert_to_numpy(model(x)), rtol=1e-6)
+
+
+class _BatchLogs(lamina.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.train, self.test = [], []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.train.append(dict(logs))
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.test.append(dict(logs))
+
+
+@requires_training
+def test_logs_are_the_same_whether_or_not_a_callback_reads_each_batch():
+    x, y = RNG.normal(size=(40, 6)).astype("float32"), RNG.integers(0, 3, size=40)
+    results = []
+    for reader in (None, _BatchLogs()):
+        lamina.utils.set_random_seed(3)
+        model = _mlp()
+        history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False, validation_data=(x, y),
+                            callbacks=[reader] if reader else None)
+        evaluated = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True,
+                                   callbacks=[reader] if reader else None)
+        results.append((history.history, evaluated, reader))
+    (h0, e0, _), (h1, e1, reader) = results
+    assert h0.keys() == h1.keys() and e0.keys() == e1.keys() == {"loss", "accuracy"}
+    for key in h0:
+        np.testing.assert_allclose(h0[key], h1[key], rtol=1e-6)
+    for key in e0:
+        np.testing.assert_allclose(e0[key], e1[key], rtol=1e-6)
+    assert len(reader.train) == 10 and set(reader.train[-1]) == {"loss", "accuracy"}
+    assert len(reader.test) == 2 * 5 + 5 and set(reader.test[-1]) == {"loss", "accuracy"}
+    np.testing.assert_allclose(reader.test[-1]["loss"], e1["loss"], rtol=1e-6)

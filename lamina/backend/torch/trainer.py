@@ -9,6 +9,9 @@ from lamina.backend.torch.core import convert_to_tensor, default_device
 from lamina.trainers.packing import pack_batch, unpack_x_y_sample_weight
 
 
+# Steps run eagerly: the default steps may leave per-batch logs uncomputed when no callback reads them.
+DEFERS_STEP_LOGS = True
+
 _DEVICES: dict = {}
 
 
