@@ -52,17 +52,18 @@ def map_structure(fn: Callable[[Any], Any], structure):
 
 def pack_sequence_as(structure, flat: list):
     """Inverse of :func:`flatten`: fill ``structure``'s shape with ``flat``'s items."""
-    it = iter(flat)
+    return _build(structure, iter(flat))
 
-    def build(x):
-        if isinstance(x, list):
-            return [build(v) for v in x]
-        if isinstance(x, tuple):
-            vals = [build(v) for v in x]
-            return type(x)(*vals) if hasattr(x, "_fields") else tuple(vals)
-        if isinstance(x, dict):
-            filled = {k: build(x[k]) for k in sorted(x, key=_sort_key)}
-            return type(x)((k, filled[k]) for k in x)
-        return next(it)
 
-    return build(structure)
+def _build(x, it):
+    # A module-level recursion, not a closure that refers to itself: such a closure is a reference
+    # cycle that would keep ``flat``'s tensors (and a whole autograd graph) alive until gc runs.
+    if isinstance(x, list):
+        return [_build(v, it) for v in x]
+    if isinstance(x, tuple):
+        vals = [_build(v, it) for v in x]
+        return type(x)(*vals) if hasattr(x, "_fields") else tuple(vals)
+    if isinstance(x, dict):
+        filled = {k: _build(x[k], it) for k in sorted(x, key=_sort_key)}
+        return type(x)((k, filled[k]) for k in x)
+    return next(it)

@@ -145,3 +145,43 @@ def test_logs_are_the_same_whether_or_not_a_callback_reads_each_batch():
     assert len(reader.train) == 10 and set(reader.train[-1]) == {"loss", "accuracy"}
     assert len(reader.test) == 2 * 5 + 5 and set(reader.test[-1]) == {"loss", "accuracy"}
     np.testing.assert_allclose(reader.test[-1]["loss"], e1["loss"], rtol=1e-6)
+
+
+def _tensors_left_in_cycles(call) -> int:
+    """How many tensors ``call`` leaves reachable only through reference cycles (kept until gc runs;
+    on torch such a tensor can hold a whole step's autograd graph)."""
+    call()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        call()
+        gc.collect()
+        return sum(1 for o in gc.garbage if lamina.ops.is_tensor(o))
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+@requires_training
+def test_training_steps_leave_no_tensors_in_reference_cycles():
+    model = _mlp()
+    x, y = RNG.normal(size=(32, 6)).astype("float32"), RNG.integers(0, 3, size=32)
+    assert _tensors_left_in_cycles(lambda: model.fit(x, y, batch_size=8, epochs=1, verbose=0)) == 0
+    assert _tensors_left_in_cycles(lambda: model.evaluate(x, y, batch_size=8, verbose=0)) == 0
+    assert _tensors_left_in_cycles(lambda: model.predict(x, batch_size=8, verbose=0)) == 0
+
+
+def test_pack_sequence_as_makes_no_reference_cycle():
+    from lamina.utils import tree
+
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        packed = tree.pack_sequence_as({"a": [0, (0, 0)], "b": 0}, [1, 2, 3, 4])
+        gc.collect()
+        leftovers = len(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert packed == {"a": [1, (2, 3)], "b": 4}
+    assert leftovers == 0
