@@ -104,6 +104,12 @@ def measure_imports(backend: str, sides: list, runs: int, threads) -> dict:
     modules = {"lamina": "lamina", "raw": backend, "keras": "keras"}
     out: dict = {s: [] for s in sides}
     errors: dict = {}
+    # An installed package comes with its bytecode compiled (pip does it, as it did for torch, jax and
+    # keras). lamina is installed editable here, and with PYTHONDONTWRITEBYTECODE set every import would
+    # recompile its sources: compile them once, as an install would, so like is compared with like.
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "lamina"), quiet=1)
     for r in range(runs):
         for side in (sides if r % 2 == 0 else sides[::-1]):
             if side in errors:
